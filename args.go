@@ -1,0 +1,170 @@
+package toolaudit
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+
+	"github.com/toolaudit/toolaudit/internal/jsonw"
+)
+
+// maxArgDepth bounds the nesting of recorded arguments; deeper values are
+// replaced by a placeholder so hostile input costs bounded time and stack.
+const maxArgDepth = 64
+
+func appendArgString(b []byte, s string, limit int) []byte {
+	return jsonw.AppendTruncated(b, s, limit)
+}
+
+// appendArgsMap appends args as a JSON object with sorted keys, string
+// values at any depth truncated to limit code points.
+func appendArgsMap(b []byte, args map[string]any, limit int) []byte {
+	return appendValue(b, args, limit, 0)
+}
+
+// appendArgsAny appends v, the input of a typed tool, as a JSON object: v
+// is marshalled as encoding/json does, its string values truncated; a value
+// that is not a JSON object is recorded as {"input": value}.
+func appendArgsAny(b []byte, v any, limit int) []byte {
+	if m, ok := v.(map[string]any); ok {
+		return appendArgsMap(b, m, limit)
+	}
+	start := len(b)
+	b = appendValue(b, v, limit, 0)
+	if len(b) > start && b[start] == '{' {
+		return b
+	}
+	val := slices.Clone(b[start:])
+	b = append(b[:start], `{"input":`...)
+	b = append(b, val...)
+	return append(b, '}')
+}
+
+func appendValue(b []byte, v any, limit, depth int) []byte {
+	if depth > maxArgDepth {
+		return append(b, `"[too deep]"`...)
+	}
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return appendArgString(b, x, limit)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case int:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int8:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int16:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int32:
+		return strconv.AppendInt(b, int64(x), 10)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case uint:
+		return strconv.AppendUint(b, uint64(x), 10)
+	case uint8:
+		return strconv.AppendUint(b, uint64(x), 10)
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10)
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10)
+	case uint64:
+		return strconv.AppendUint(b, x, 10)
+	case float64:
+		return jsonw.AppendFloat(b, x, 64)
+	case float32:
+		return jsonw.AppendFloat(b, float64(x), 32)
+	case json.Number:
+		if json.Valid([]byte(x)) && len(x) > 0 && x[0] != '"' {
+			return append(b, x...)
+		}
+		return appendArgString(b, string(x), limit)
+	case json.RawMessage:
+		return appendRaw(b, x, limit)
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.AppendString(b, k)
+			b = append(b, ':')
+			b = appendValue(b, x[k], limit, depth+1)
+		}
+		return append(b, '}')
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendValue(b, e, limit, depth+1)
+		}
+		return append(b, ']')
+	case []string:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendArgString(b, e, limit)
+		}
+		return append(b, ']')
+	case map[string]string:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.AppendString(b, k)
+			b = append(b, ':')
+			b = appendArgString(b, x[k], limit)
+		}
+		return append(b, '}')
+	}
+	return appendMarshalled(b, v, limit)
+}
+
+// appendMarshalled records a value of any other type the way encoding/json
+// marshals it, or a placeholder naming its type when it cannot be marshalled
+// (channels, functions, cycles, a MarshalJSON that fails or panics).
+func appendMarshalled(b []byte, v any, limit int) (out []byte) {
+	placeholder := func() []byte {
+		return jsonw.AppendString(b, fmt.Sprintf("[unencodable %s]", reflect.TypeOf(v)))
+	}
+	defer func() {
+		if recover() != nil {
+			out = placeholder()
+		}
+	}()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return placeholder()
+	}
+	return appendRaw(b, bytes.TrimRight(buf.Bytes(), "\n"), limit)
+}
+
+// appendRaw appends raw JSON compacted, its string values truncated.
+// Invalid JSON is recorded as a string holding the text.
+func appendRaw(b []byte, raw []byte, limit int) []byte {
+	if !json.Valid(raw) {
+		return appendArgString(b, string(raw), limit)
+	}
+	return jsonw.AppendRaw(b, raw, limit)
+}

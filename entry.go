@@ -1,0 +1,195 @@
+package toolaudit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/toolaudit/toolaudit/internal/jsonw"
+)
+
+// TimeLayout is the layout of an entry's ts: RFC 3339 to the second with the
+// UTC offset, as Python's datetime.isoformat(timespec="seconds") writes an
+// aware time ("2026-11-27T09:30:00+01:00").
+const TimeLayout = "2006-01-02T15:04:05-07:00"
+
+// naiveLayout reads the reference module's offset-less local timestamps,
+// with or without fractional seconds.
+const naiveLayout = "2006-01-02T15:04:05.999999999"
+
+// Entry is one audited tool call: one line of a day file.
+//
+// The JSON form, in this field order, is the reference module's line plus
+// extras that readers of that format ignore:
+//
+//	{"ts":"2026-11-27T09:30:00+01:00","user":"alice","engine":"anthropic",
+//	 "model":"claude-sonnet-4-5","tool":"search","args":{"q":"weather"},
+//	 "status":"ok","result_chars":120,"result_snippet":"Sunny, 21 °C…",
+//	 "duration_ms":12.5,"trace_id":"…","span_id":"…","call_id":"toolu_01…"}
+type Entry struct {
+	Time          time.Time       // ts: when the call ended
+	User          string          // user
+	Engine        string          // engine: the model provider of the run
+	Model         string          // model
+	Tool          string          // tool
+	Args          json.RawMessage // args: a JSON object, string values truncated
+	Status        Status          // status: ok, error or denied
+	ResultChars   int             // result_chars: full result length in code points
+	ResultSnippet string          // result_snippet: the result's first characters
+	Duration      time.Duration   // duration_ms; 0 when unknown
+	TraceID       string          // trace_id, hex; "" when unknown
+	SpanID        string          // span_id, hex; "" when unknown
+	CallID        string          // call_id: the model's call id; "" when unknown
+}
+
+// ErrMalformed is wrapped by ParseEntry's errors: the line is not a JSON
+// object of the audit format.
+var ErrMalformed = errors.New("malformed audit line")
+
+// AppendJSON appends e as one line of the audit format, without the
+// newline. Args that are not a valid JSON object are recorded as
+// {"_unparsed": "<their text>"} so the line stays valid JSON.
+func (e *Entry) AppendJSON(b []byte) []byte {
+	b = append(b, `{"ts":"`...)
+	b = e.Time.AppendFormat(b, TimeLayout)
+	b = append(b, `","user":`...)
+	b = jsonw.AppendString(b, e.User)
+	b = append(b, `,"engine":`...)
+	b = jsonw.AppendString(b, e.Engine)
+	b = append(b, `,"model":`...)
+	b = jsonw.AppendString(b, e.Model)
+	b = append(b, `,"tool":`...)
+	b = jsonw.AppendString(b, e.Tool)
+	b = append(b, `,"args":`...)
+	switch {
+	case len(e.Args) == 0:
+		b = append(b, "{}"...)
+	case jsonw.ValidObject(e.Args):
+		b = jsonw.AppendRaw(b, e.Args, -1)
+	default:
+		b = append(b, `{"_unparsed":`...)
+		b = jsonw.AppendString(b, string(e.Args))
+		b = append(b, '}')
+	}
+	b = append(b, `,"status":`...)
+	b = jsonw.AppendString(b, string(e.Status))
+	b = append(b, `,"result_chars":`...)
+	b = strconv.AppendInt(b, int64(e.ResultChars), 10)
+	b = append(b, `,"result_snippet":`...)
+	b = jsonw.AppendString(b, e.ResultSnippet)
+	if e.Duration > 0 {
+		b = append(b, `,"duration_ms":`...)
+		b = strconv.AppendFloat(b, float64(e.Duration.Microseconds())/1000, 'f', -1, 64)
+	}
+	if e.TraceID != "" {
+		b = append(b, `,"trace_id":`...)
+		b = jsonw.AppendString(b, e.TraceID)
+	}
+	if e.SpanID != "" {
+		b = append(b, `,"span_id":`...)
+		b = jsonw.AppendString(b, e.SpanID)
+	}
+	if e.CallID != "" {
+		b = append(b, `,"call_id":`...)
+		b = jsonw.AppendString(b, e.CallID)
+	}
+	return append(b, '}')
+}
+
+// MarshalJSON returns e in the audit format (see AppendJSON).
+func (e Entry) MarshalJSON() ([]byte, error) {
+	return e.AppendJSON(make([]byte, 0, 256)), nil
+}
+
+// UnmarshalJSON parses one audit line as ParseEntry does, reading a ts
+// without UTC offset as local time.
+func (e *Entry) UnmarshalJSON(b []byte) error {
+	v, err := ParseEntry(b, time.Local)
+	if err != nil {
+		return err
+	}
+	*e = v
+	return nil
+}
+
+type wireEntry struct {
+	TS            string          `json:"ts"`
+	User          string          `json:"user"`
+	Engine        string          `json:"engine"`
+	Model         string          `json:"model"`
+	Tool          string          `json:"tool"`
+	Args          json.RawMessage `json:"args"`
+	Status        string          `json:"status"`
+	ResultChars   int             `json:"result_chars"`
+	ResultSnippet string          `json:"result_snippet"`
+	DurationMS    float64         `json:"duration_ms"`
+	TraceID       string          `json:"trace_id"`
+	SpanID        string          `json:"span_id"`
+	CallID        string          `json:"call_id"`
+}
+
+// ParseEntry parses one audit line: a JSON object with the fields of Entry,
+// unknown fields ignored. A ts with a UTC offset (ours) is read as it is;
+// one without (the reference module's local time) is read in loc. A ts that
+// is missing or not a timestamp leaves Time zero. An error wrapping
+// ErrMalformed means the line is not a JSON object or a field has the wrong
+// JSON type.
+func ParseEntry(line []byte, loc *time.Location) (Entry, error) {
+	if !isObject(line) {
+		return Entry{}, fmt.Errorf("%w: not a JSON object", ErrMalformed)
+	}
+	var w wireEntry
+	if err := json.Unmarshal(line, &w); err != nil {
+		return Entry{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	e := Entry{
+		Time:          ParseTime(w.TS, loc),
+		User:          w.User,
+		Engine:        w.Engine,
+		Model:         w.Model,
+		Tool:          w.Tool,
+		Args:          w.Args,
+		Status:        Status(w.Status),
+		ResultChars:   w.ResultChars,
+		ResultSnippet: w.ResultSnippet,
+		TraceID:       w.TraceID,
+		SpanID:        w.SpanID,
+		CallID:        w.CallID,
+	}
+	if string(e.Args) == "null" {
+		e.Args = nil
+	}
+	if w.DurationMS > 0 && w.DurationMS < float64(1<<63-1)/float64(time.Millisecond) {
+		e.Duration = time.Duration(w.DurationMS * float64(time.Millisecond))
+	}
+	return e, nil
+}
+
+// ParseTime reads an audit ts: RFC 3339 with an offset, or the reference
+// module's offset-less ISO time, read in loc. It returns the zero time for
+// anything else.
+func ParseTime(ts string, loc *time.Location) time.Time {
+	if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
+		return t
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	if t, err := time.ParseInLocation(naiveLayout, ts, loc); err == nil {
+		return t
+	}
+	return time.Time{}
+}
+
+func isObject(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c == '{'
+	}
+	return false
+}

@@ -1,0 +1,126 @@
+// Command quickstart audits a few tool calls of two users end to end: the
+// calls become OpenTelemetry spans, the spans become JSON lines under a
+// folder it prints (and pretty-printed spans on standard output), and the
+// audit is read back with package reader.
+//
+//	go run ./examples/quickstart            # audit files in a new temporary folder
+//	go run ./examples/quickstart -root DIR  # audit files under DIR
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strings"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/exporter"
+	"github.com/toolaudit/toolaudit/otelx"
+	"github.com/toolaudit/toolaudit/reader"
+)
+
+func main() {
+	root := flag.String("root", "", "audit root folder (default: a new temporary folder)")
+	quiet := flag.Bool("quiet", false, "do not print the forwarded spans")
+	flag.Parse()
+	if err := run(context.Background(), *root, *quiet, os.Stdout); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// weatherArgs is the input of the typed weather tool.
+type weatherArgs struct {
+	City string `json:"city"`
+	Days int    `json:"days"`
+}
+
+func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
+	if root == "" {
+		dir, err := os.MkdirTemp("", "toolaudit-quickstart-")
+		if err != nil {
+			return err
+		}
+		root = dir
+	}
+	fmt.Fprintf(out, "audit root: %s\n", root)
+
+	// 1. The audit sink and a tracer provider wired for auditing, which also
+	//    forwards every span to standard output.
+	audit, err := exporter.New(root)
+	if err != nil {
+		return err
+	}
+	var spans io.Writer = out
+	if quiet {
+		spans = nil
+	}
+	tp, err := otelx.NewTracerProvider(audit, otelx.WithStdout(spans))
+	if err != nil {
+		return err
+	}
+
+	// 2. Wrap the tools. The authorizer refuses shell commands for bob.
+	mw := toolaudit.New(
+		toolaudit.WithTracerProvider(tp),
+		toolaudit.WithAuthorizer(func(ctx context.Context, c toolaudit.Call) error {
+			if c.Tool == "shell" && c.User == "bob" {
+				return errors.New("bob may not run shell commands")
+			}
+			return nil
+		}),
+	)
+	search := mw.Wrap("search", func(ctx context.Context, args map[string]any) (string, error) {
+		return fmt.Sprintf("3 results for %q", args["q"]), nil
+	})
+	shell := mw.Wrap("shell", func(ctx context.Context, args map[string]any) (string, error) {
+		return "ok: " + fmt.Sprint(args["cmd"]), nil
+	})
+	weather := toolaudit.WrapFunc(mw, "weather", func(ctx context.Context, in weatherArgs) (string, error) {
+		if in.City == "" {
+			return "", errors.New("city is required")
+		}
+		return fmt.Sprintf("%s: sunny, 21 °C for %d days", in.City, in.Days), nil
+	})
+
+	// 3. An agent run per user: the context carries the user, engine and model.
+	alice := toolaudit.WithRun(toolaudit.WithUser(ctx, "alice"), "anthropic", "claude-sonnet-4-5")
+	bob := toolaudit.WithRun(toolaudit.WithUser(ctx, "bob"), "openai", "gpt-5")
+	calls := []func() error{
+		func() error { _, err := search(alice, map[string]any{"q": "café opening hours", "notes": strings.Repeat("x", 600)}); return err },
+		func() error { _, err := weather(alice, weatherArgs{City: "Zürich", Days: 3}); return err },
+		func() error { _, err := weather(bob, weatherArgs{}); return err },
+		func() error { _, err := shell(bob, map[string]any{"cmd": "rm -rf /"}); return err },
+		func() error { _, err := shell(alice, map[string]any{"cmd": "ls"}); return err },
+	}
+	for _, call := range calls {
+		if err := call(); err != nil {
+			fmt.Fprintf(out, "tool error (audited): %v\n", err)
+		}
+	}
+
+	// 4. Shutdown writes everything accepted so far.
+	if err := tp.Shutdown(ctx); err != nil {
+		return err
+	}
+
+	// 5. Read the audit back.
+	r := reader.New(root)
+	users, err := r.Users(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nusers: %s\n", strings.Join(users, ", "))
+	entries, err := r.RecentAll(ctx, reader.Query{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "recent entries, newest first:\n")
+	for _, e := range entries {
+		fmt.Fprintf(out, "  %s %-5s %-7s %-6s %s -> %q\n", e.Time.Format(toolaudit.TimeLayout), e.User, e.Tool, e.Status, e.Args, e.ResultSnippet)
+	}
+	return nil
+}

@@ -1,0 +1,310 @@
+// Package exporter writes audited tool calls as JSON lines, one file per
+// user per day:
+//
+//	{root}/{user}/tool_audit/YYYY-MM-DD.jsonl
+//
+// Exporter is an sdktrace.SpanExporter: give it to otelx.NewTracerProvider
+// (which feeds it every tool span, sampled or not) or to any span processor.
+// Spans that are not tool spans (gen_ai.operation.name != execute_tool) are
+// ignored. Each line is a toolaudit.Entry in its JSON form; the files are
+// the reference Python module's format, readable by it and by package
+// reader.
+//
+// What it promises: each line reaches its file whole, in one write(2) with
+// O_APPEND together with the other lines of its batch for that file, so
+// concurrent writers (goroutines or processes) never interleave or tear
+// lines; a line lands in the file of the day of its own ts; files are
+// opened through an os.Root, so no user name or symlink leads outside the
+// root; a file deleted while open is recreated; a failed write is kept in a
+// bounded memory spill and retried with the next export, and what is given
+// up is counted (Health), never silent. Durability is the operating
+// system's: lines are not fsynced.
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/internal/layout"
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+// Unattributed is the reserved folder for tool spans without a user or with
+// a user name that cannot name a folder. No valid user name starts with
+// '@'. Such spans are written there (the line keeps the original user) and
+// reported to the OpenTelemetry error handler.
+const Unattributed = layout.Unattributed
+
+// ErrClosed is returned by ExportSpans after Shutdown.
+var ErrClosed = errors.New("toolaudit: audit exporter is shut down")
+
+// Exporter writes tool spans to day files under a root folder. It is safe
+// for concurrent use; calls are serialised.
+type Exporter struct {
+	cfg config
+
+	mu      sync.Mutex
+	files   *files
+	batch   map[string]*chunk // lines of the current export, by file
+	spill   map[string]*chunk // lines whose write failed, by file
+	spilled int               // bytes in spill
+	closed  bool
+	health  Health
+}
+
+// chunk is the bytes of whole lines bound for one file.
+type chunk struct {
+	user  string
+	data  []byte
+	lines int
+}
+
+// Health is the state of an Exporter's writes.
+type Health struct {
+	LinesWritten uint64    // lines appended to files
+	LinesPending int       // lines kept in memory after a failed write, to retry
+	LinesFailed  uint64    // lines given up: spill full or exporter shut down
+	LastError    error     // the last write error, nil if none
+	LastErrorAt  time.Time // when LastError happened
+}
+
+var _ sdktrace.SpanExporter = (*Exporter)(nil)
+
+// New returns an Exporter writing under root. The root folder is created
+// (0700) when the first line is written.
+func New(root string, opts ...Option) (*Exporter, error) {
+	if root == "" {
+		return nil, errors.New("toolaudit: exporter root is empty")
+	}
+	c := newConfig(opts)
+	return &Exporter{
+		cfg:   c,
+		files: newFiles(root, c.maxOpenFiles),
+		batch: make(map[string]*chunk),
+		spill: make(map[string]*chunk),
+	}, nil
+}
+
+// ExportSpans appends one line per tool span to its day file, one write per
+// file, after first retrying lines spilled by earlier failed writes. It
+// returns the write errors joined; the lines concerned are spilled for the
+// next call (see Health). ctx is only checked before any work.
+func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		n := 0
+		for _, s := range spans {
+			if otelx.IsToolSpan(s.Attributes()) {
+				n++
+			}
+		}
+		e.health.LinesFailed += uint64(n)
+		if n == 0 {
+			return nil
+		}
+		return fmt.Errorf("%w: %d audit lines not written", ErrClosed, n)
+	}
+
+	var invalid []string
+	for _, s := range spans {
+		attrs := s.Attributes()
+		if !otelx.IsToolSpan(attrs) {
+			continue
+		}
+		entry := e.entryOf(s, attrs)
+		dir := entry.User
+		if err := layout.ValidateUser(dir); err != nil || dir == Unattributed {
+			invalid = append(invalid, fmt.Sprintf("%q", entry.User))
+			dir = Unattributed
+		}
+		rel := layout.DayFile(dir, entry.Time)
+		c := e.batch[rel]
+		if c == nil {
+			c = &chunk{user: dir}
+			e.batch[rel] = c
+		}
+		c.data = entry.AppendJSON(c.data)
+		c.data = append(c.data, '\n')
+		c.lines++
+	}
+	if len(invalid) > 0 {
+		otel.Handle(fmt.Errorf("toolaudit: %d tool calls without a valid user (%s) written under %s", len(invalid), strings.Join(invalid, ", "), Unattributed))
+	}
+	err := e.flushLocked()
+	return err
+}
+
+// flushLocked writes the current batch and the spill, one write per file.
+func (e *Exporter) flushLocked() error {
+	var errs []error
+	spill := e.spill
+	if len(spill) > 0 {
+		e.spill = make(map[string]*chunk, len(spill))
+	}
+	for rel, sp := range spill {
+		e.spilled -= len(sp.data)
+		if c := e.batch[rel]; c != nil {
+			// Older lines first, in the same write.
+			sp.data = append(sp.data, c.data...)
+			sp.lines += c.lines
+			c.data, c.lines = c.data[:0], 0
+		}
+		if err := e.write(rel, sp); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for rel, c := range e.batch {
+		if c.lines > 0 {
+			if err := e.write(rel, c); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		delete(e.batch, rel)
+	}
+	return errors.Join(errs...)
+}
+
+// write appends c to rel in one write. What is not written whole is spilled.
+func (e *Exporter) write(rel string, c *chunk) error {
+	f, err := e.files.get(rel, c.user)
+	n := 0
+	if err == nil {
+		n, err = f.Write(c.data)
+	}
+	if err == nil {
+		e.health.LinesWritten += uint64(c.lines)
+		return nil
+	}
+	// Keep what did not reach the file whole. A torn last line is terminated
+	// when the file is opened again, so the handle is dropped.
+	e.files.drop(rel)
+	done := 0
+	if n > 0 {
+		if i := lastNewline(c.data[:n]); i >= 0 {
+			done = i + 1
+		}
+	}
+	written := countLines(c.data[:done])
+	e.health.LinesWritten += uint64(written)
+	rest := c.data[done:]
+	lines := c.lines - written
+	e.health.LastError, e.health.LastErrorAt = err, time.Now()
+	if e.spilled+len(rest) > e.cfg.maxSpillBytes {
+		e.health.LinesFailed += uint64(lines)
+		return fmt.Errorf("toolaudit: %d audit lines for %s given up, spill full: %w", lines, rel, err)
+	}
+	e.spill[rel] = &chunk{user: c.user, data: append([]byte(nil), rest...), lines: lines}
+	e.spilled += len(rest)
+	return fmt.Errorf("toolaudit: %d audit lines for %s kept for retry: %w", lines, rel, err)
+}
+
+// Shutdown retries spilled lines once, closes the files and stops the
+// exporter. Lines still unwritten are counted as failed and reported in the
+// error. Later calls do nothing.
+func (e *Exporter) Shutdown(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	e.closed = true
+	err := e.flushLocked()
+	for _, sp := range e.spill {
+		e.health.LinesFailed += uint64(sp.lines)
+	}
+	clear(e.spill)
+	e.spilled = 0
+	return errors.Join(err, e.files.closeAll())
+}
+
+// Health returns the state of the writes so far.
+func (e *Exporter) Health() Health {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	h := e.health
+	for _, sp := range e.spill {
+		h.LinesPending += sp.lines
+	}
+	return h
+}
+
+// entryOf turns a tool span into its audit entry.
+func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) toolaudit.Entry {
+	end := s.EndTime()
+	sc := s.SpanContext()
+	en := toolaudit.Entry{
+		Time:     end.In(e.cfg.loc),
+		Duration: end.Sub(s.StartTime()),
+		TraceID:  sc.TraceID().String(),
+		SpanID:   sc.SpanID().String(),
+	}
+	for _, kv := range attrs {
+		switch kv.Key {
+		case otelx.KeyEndUserID:
+			en.User = kv.Value.AsString()
+		case otelx.KeyProviderName:
+			en.Engine = kv.Value.AsString()
+		case otelx.KeyRequestModel:
+			en.Model = kv.Value.AsString()
+		case otelx.KeyToolName:
+			en.Tool = kv.Value.AsString()
+		case otelx.KeyToolCallArguments:
+			// Read-only view: AppendJSON copies it into the line as it is.
+			a := kv.Value.AsString()
+			en.Args = unsafe.Slice(unsafe.StringData(a), len(a))
+		case otelx.KeyStatus:
+			en.Status = toolaudit.Status(kv.Value.AsString())
+		case otelx.KeyResultChars:
+			en.ResultChars = int(kv.Value.AsInt64())
+		case otelx.KeyToolCallResult:
+			en.ResultSnippet = kv.Value.AsString()
+		case otelx.KeyToolCallID:
+			en.CallID = kv.Value.AsString()
+		}
+	}
+	if en.Tool == "" {
+		en.Tool = strings.TrimPrefix(s.Name(), otelx.SpanNamePrefix)
+	}
+	if en.Status == "" {
+		// A tool span from other instrumentation: its span status says.
+		en.Status = toolaudit.StatusOK
+		if s.Status().Code == codes.Error {
+			en.Status = toolaudit.StatusError
+		}
+	}
+	return en
+}
+
+func lastNewline(b []byte) int {
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] == '\n' {
+			return i
+		}
+	}
+	return -1
+}
+
+func countLines(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c == '\n' {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,204 @@
+package toolaudit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"unicode/utf8"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/toolaudit/toolaudit/internal/jsonw"
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+// Tool is the untyped shape of a tool: JSON-like arguments in, text out.
+type Tool func(ctx context.Context, args map[string]any) (string, error)
+
+// Middleware wraps tools so that every call is audited: each call becomes
+// one OpenTelemetry span named "execute_tool {tool}" (see package otelx for
+// its attributes), which the otelx tracer provider hands to the audit
+// exporter. A Middleware holds options shared by the tools it wraps; it is
+// immutable and safe for concurrent use, and so are the tools it returns.
+type Middleware struct {
+	cfg config
+}
+
+// New returns a Middleware with the given options.
+func New(opts ...Option) *Middleware {
+	return &Middleware{cfg: newConfig(nil, opts)}
+}
+
+// Wrap returns fn audited under name, with the middleware's options and
+// then opts. The returned Tool behaves as fn does (same results, same
+// errors, same panics) except when an authorizer refuses the call.
+func (m *Middleware) Wrap(name string, fn Tool, opts ...Option) Tool {
+	b := m.bind(name, opts)
+	return func(ctx context.Context, args map[string]any) (string, error) {
+		return invoke(ctx, b, args, func(buf []byte) []byte {
+			return appendArgsMap(buf, args, b.cfg.argLimit)
+		}, func(ctx context.Context) (string, error) {
+			return fn(ctx, args)
+		}, identity)
+	}
+}
+
+// Wrap is New(opts...).Wrap(name, fn).
+func Wrap(name string, fn Tool, opts ...Option) Tool {
+	return New(opts...).Wrap(name, fn)
+}
+
+// WrapFunc returns a typed tool audited under name. The input is recorded
+// as the JSON object encoding/json makes of it (a value that is not an
+// object is recorded as {"input": value}); the result text is the output
+// itself for a string, []byte or fmt.Stringer, else its JSON encoding. m
+// may be nil, meaning New().
+func WrapFunc[In, Out any](m *Middleware, name string, fn func(context.Context, In) (Out, error), opts ...Option) func(context.Context, In) (Out, error) {
+	if m == nil {
+		m = New()
+	}
+	b := m.bind(name, opts)
+	return func(ctx context.Context, in In) (Out, error) {
+		return invoke(ctx, b, in, func(buf []byte) []byte {
+			return appendArgsAny(buf, in, b.cfg.argLimit)
+		}, func(ctx context.Context) (Out, error) {
+			return fn(ctx, in)
+		}, renderResult[Out])
+	}
+}
+
+// binding is one wrapped tool: its name, options and tracer.
+type binding struct {
+	name     string
+	spanName string
+	cfg      config
+	tracer   trace.Tracer
+}
+
+func (m *Middleware) bind(name string, opts []Option) *binding {
+	cfg := newConfig(&m.cfg, opts)
+	tp := cfg.tp
+	if tp == nil {
+		// The global provider delegates to one installed later.
+		tp = otel.GetTracerProvider()
+	}
+	return &binding{
+		name:     name,
+		spanName: otelx.SpanNamePrefix + name,
+		cfg:      cfg,
+		tracer:   tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version)),
+	}
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+func identity(s string) string { return s }
+
+// invoke runs one audited call: span start, authorization, the tool, the
+// span's outcome attributes and end. A panic in the tool is recorded and
+// re-raised.
+func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]byte) []byte, run func(context.Context) (Out, error), render func(Out) string) (out Out, err error) {
+	user := UserFrom(ctx)
+	if b.cfg.user != nil {
+		user = *b.cfg.user
+	}
+	engine, model := RunFrom(ctx)
+	if b.cfg.run != nil {
+		engine, model = b.cfg.run.engine, b.cfg.run.model
+	}
+	callID := CallIDFrom(ctx)
+
+	attrs := make([]attribute.KeyValue, 0, 8)
+	attrs = append(attrs,
+		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
+		otelx.KeyToolName.String(b.name),
+	)
+	if callID != "" {
+		attrs = append(attrs, otelx.KeyToolCallID.String(callID))
+	}
+	if engine != "" {
+		attrs = append(attrs, otelx.KeyProviderName.String(engine))
+	}
+	if model != "" {
+		attrs = append(attrs, otelx.KeyRequestModel.String(model))
+	}
+	if user != "" {
+		attrs = append(attrs, otelx.KeyEndUserID.String(user))
+	}
+	ctx, span := b.tracer.Start(ctx, b.spanName, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	recording := span.IsRecording()
+	if recording {
+		bp := bufPool.Get().(*[]byte)
+		buf := encode((*bp)[:0])
+		span.SetAttributes(otelx.KeyToolCallArguments.String(string(buf)))
+		if cap(buf) <= 64<<10 {
+			*bp = buf
+			bufPool.Put(bp)
+		}
+	}
+
+	if a := b.cfg.authorizer; a != nil {
+		if aerr := a(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); aerr != nil {
+			if !errors.Is(aerr, ErrDenied) {
+				aerr = fmt.Errorf("%w: %w", ErrDenied, aerr)
+			}
+			err = fmt.Errorf("toolaudit: tool %q: %w", b.name, aerr)
+			b.finish(span, recording, StatusDenied, aerr.Error(), "denied")
+			return out, err
+		}
+	}
+
+	panicking := true
+	defer func() {
+		if !panicking {
+			return
+		}
+		r := recover()
+		if r == nil {
+			// runtime.Goexit, as t.FailNow in a test does: nothing to re-raise.
+			b.finish(span, recording, StatusError, "tool exited its goroutine (runtime.Goexit)", "goexit")
+			return
+		}
+		b.finish(span, recording, StatusError, fmt.Sprintf("panic: %v", r), "panic")
+		panic(r)
+	}()
+	out, err = run(ctx)
+	panicking = false
+
+	status := statusOf(err)
+	if err != nil {
+		errType := "denied"
+		if status == StatusError {
+			errType = fmt.Sprintf("%T", err)
+		}
+		b.finish(span, recording, status, err.Error(), errType)
+	} else {
+		text := ""
+		if recording {
+			text = render(out)
+		}
+		b.finish(span, recording, StatusOK, text, "")
+	}
+	return out, err
+}
+
+// finish records the outcome of a call on its span and ends it.
+func (b *binding) finish(span trace.Span, recording bool, status Status, text, errType string) {
+	if recording {
+		snippet, _ := jsonw.Prefix(text, b.cfg.snippetLimit)
+		span.SetAttributes(
+			otelx.KeyStatus.String(string(status)),
+			otelx.KeyResultChars.Int(utf8.RuneCountInString(text)),
+			otelx.KeyToolCallResult.String(snippet),
+		)
+		if status != StatusOK {
+			span.SetAttributes(otelx.KeyErrorType.String(errType))
+			span.SetStatus(codes.Error, text)
+		}
+	}
+	span.End()
+}

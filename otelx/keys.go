@@ -1,0 +1,58 @@
+// Package otelx is the OpenTelemetry glue of toolaudit: the attribute keys
+// every tool span carries, a sampler and a span processor that keep the
+// audit complete whatever the sampling ratio, and a tracer provider wired
+// for auditing that also forwards spans to tracing backends.
+//
+// otelx knows nothing of files: the audit sink is any
+// sdktrace.SpanExporter, usually the JSONL exporter of package exporter.
+package otelx
+
+import "go.opentelemetry.io/otel/attribute"
+
+// Attribute keys of a tool span. Where the OpenTelemetry GenAI semantic
+// conventions define a key it is used; the rest live under the "toolaudit."
+// prefix. Every package of this module takes its keys from here.
+const (
+	// KeyOperationName is gen_ai.operation.name; tool spans carry OperationExecuteTool.
+	KeyOperationName = attribute.Key("gen_ai.operation.name")
+	// KeyToolName is gen_ai.tool.name, the name of the tool.
+	KeyToolName = attribute.Key("gen_ai.tool.name")
+	// KeyToolCallID is gen_ai.tool.call.id, the model's id for the call, when known.
+	KeyToolCallID = attribute.Key("gen_ai.tool.call.id")
+	// KeyToolCallArguments is gen_ai.tool.call.arguments: the truncated
+	// arguments as a JSON object string.
+	KeyToolCallArguments = attribute.Key("gen_ai.tool.call.arguments")
+	// KeyToolCallResult is gen_ai.tool.call.result: the result snippet.
+	KeyToolCallResult = attribute.Key("gen_ai.tool.call.result")
+	// KeyProviderName is gen_ai.provider.name: the engine of the run.
+	KeyProviderName = attribute.Key("gen_ai.provider.name")
+	// KeyRequestModel is gen_ai.request.model: the model of the run.
+	KeyRequestModel = attribute.Key("gen_ai.request.model")
+	// KeyEndUserID is enduser.id: the user on whose behalf the tool ran.
+	KeyEndUserID = attribute.Key("enduser.id")
+	// KeyErrorType is error.type, set when the call did not succeed.
+	KeyErrorType = attribute.Key("error.type")
+
+	// KeyStatus is toolaudit.status: "ok", "error" or "denied".
+	KeyStatus = attribute.Key("toolaudit.status")
+	// KeyResultChars is toolaudit.result_chars: the full length of the
+	// result in Unicode code points.
+	KeyResultChars = attribute.Key("toolaudit.result_chars")
+)
+
+// OperationExecuteTool is the value of KeyOperationName on tool spans.
+const OperationExecuteTool = "execute_tool"
+
+// SpanNamePrefix starts the name of every tool span: "execute_tool {tool}".
+const SpanNamePrefix = OperationExecuteTool + " "
+
+// IsToolSpan reports whether attrs mark a tool span, that is whether
+// gen_ai.operation.name is execute_tool.
+func IsToolSpan(attrs []attribute.KeyValue) bool {
+	for _, kv := range attrs {
+		if kv.Key == KeyOperationName {
+			return kv.Value.AsString() == OperationExecuteTool
+		}
+	}
+	return false
+}

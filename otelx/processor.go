@@ -1,0 +1,173 @@
+package otelx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// DefaultMaxQueue is the number of ended tool spans an AuditProcessor holds
+// before OnEnd blocks.
+const DefaultMaxQueue = 8192
+
+// DefaultMaxBatch is the largest batch an AuditProcessor hands its exporter.
+const DefaultMaxBatch = 2048
+
+// ErrProcessorShutdown is reported (through the OpenTelemetry error handler)
+// for a tool span that ends after the processor was shut down.
+var ErrProcessorShutdown = errors.New("toolaudit: audit processor is shut down")
+
+// AuditProcessor is an sdktrace.SpanProcessor that hands every ended tool
+// span to an exporter, sampled or not, and never drops one.
+//
+// Unlike the SDK's batch processor it does not skip spans that are recorded
+// but not sampled (see AuditSampler) and it does not drop spans when its
+// queue is full: OnEnd blocks until the exporter has caught up
+// (back-pressure). A background goroutine exports whatever is queued as soon
+// as it is queued, in batches of at most DefaultMaxBatch spans, so a burst
+// becomes few large writes and a quiet agent's call is written at once.
+//
+// ForceFlush returns once every span that ended before it was called has
+// been exported; Shutdown does the same, then shuts the exporter down.
+// Export errors go to the OpenTelemetry error handler (otel.Handle); the
+// exporter is expected to keep and retry what it could not write. Spans that
+// are not tool spans are ignored. All methods are safe for concurrent use.
+type AuditProcessor struct {
+	exp      sdktrace.SpanExporter
+	maxQueue int
+	maxBatch int
+
+	mu       sync.Mutex
+	cond     *sync.Cond // signalled on every change below
+	queue    []sdktrace.ReadOnlySpan
+	spare    []sdktrace.ReadOnlySpan
+	enqueued uint64
+	exported uint64
+	stopping bool
+	done     chan struct{}
+}
+
+var _ sdktrace.SpanProcessor = (*AuditProcessor)(nil)
+
+// NewAuditProcessor returns a running AuditProcessor exporting to exp.
+// maxQueue bounds the spans waiting for export (0 means DefaultMaxQueue).
+func NewAuditProcessor(exp sdktrace.SpanExporter, maxQueue int) *AuditProcessor {
+	if maxQueue <= 0 {
+		maxQueue = DefaultMaxQueue
+	}
+	p := &AuditProcessor{
+		exp:      exp,
+		maxQueue: maxQueue,
+		maxBatch: min(DefaultMaxBatch, maxQueue),
+		done:     make(chan struct{}),
+	}
+	p.cond = sync.NewCond(&p.mu)
+	go p.run()
+	return p
+}
+
+// OnStart does nothing.
+func (p *AuditProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+
+// OnEnd queues s for export if it is a tool span, blocking while the queue
+// is full.
+func (p *AuditProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+	if !IsToolSpan(s.Attributes()) {
+		return
+	}
+	p.mu.Lock()
+	for len(p.queue) >= p.maxQueue && !p.stopping {
+		p.cond.Wait()
+	}
+	if p.stopping {
+		p.mu.Unlock()
+		otel.Handle(fmt.Errorf("%w: span %s of %q not written", ErrProcessorShutdown, s.SpanContext().SpanID(), s.Name()))
+		return
+	}
+	p.queue = append(p.queue, s)
+	p.enqueued++
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+func (p *AuditProcessor) run() {
+	defer close(p.done)
+	for {
+		p.mu.Lock()
+		for len(p.queue) == 0 && !p.stopping {
+			p.cond.Wait()
+		}
+		if len(p.queue) == 0 {
+			p.mu.Unlock()
+			return
+		}
+		batch := p.queue
+		p.queue, p.spare = p.spare[:0], nil
+		p.cond.Broadcast() // room in the queue again
+		p.mu.Unlock()
+
+		for start := 0; start < len(batch); start += p.maxBatch {
+			chunk := batch[start:min(start+p.maxBatch, len(batch))]
+			if err := p.exp.ExportSpans(context.Background(), chunk); err != nil {
+				otel.Handle(err)
+			}
+		}
+		clear(batch)
+
+		p.mu.Lock()
+		p.exported += uint64(len(batch))
+		p.spare = batch[:0]
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	}
+}
+
+// ForceFlush waits until every tool span that ended before the call has been
+// exported, or ctx is done.
+func (p *AuditProcessor) ForceFlush(ctx context.Context) error {
+	p.mu.Lock()
+	target := p.enqueued
+	p.mu.Unlock()
+	return p.waitExported(ctx, target)
+}
+
+func (p *AuditProcessor) waitExported(ctx context.Context, target uint64) error {
+	stop := context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		p.cond.Broadcast()
+		p.mu.Unlock()
+	})
+	defer stop()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for p.exported < target {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("toolaudit: flushing audit spans: %d of %d still queued: %w", target-p.exported, target, err)
+		}
+		p.cond.Wait()
+	}
+	return nil
+}
+
+// Shutdown exports every queued span, stops the processor and shuts the
+// exporter down. Tool spans that end afterwards are reported, not written.
+func (p *AuditProcessor) Shutdown(ctx context.Context) error {
+	p.mu.Lock()
+	already := p.stopping
+	p.stopping = true
+	p.cond.Broadcast()
+	p.mu.Unlock()
+	if already {
+		return nil
+	}
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return fmt.Errorf("toolaudit: shutting down audit processor: %w", ctx.Err())
+	}
+	return p.exp.Shutdown(ctx)
+}

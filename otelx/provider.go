@@ -1,0 +1,116 @@
+package otelx
+
+import (
+	"io"
+
+	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+)
+
+// Option configures NewTracerProvider.
+type Option interface{ apply(*config) }
+
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
+
+type config struct {
+	sampler    sdktrace.Sampler
+	resource   *resource.Resource
+	forwarders []sdktrace.SpanProcessor
+	maxQueue   int
+	extra      []sdktrace.TracerProviderOption
+	err        error
+}
+
+// WithSampler sets the sampler that decides what reaches the forwarders. It
+// is wrapped with AuditSampler, so the audit still sees every tool span. The
+// default is ParentBased(AlwaysSample()). A nil sampler is ignored.
+func WithSampler(s sdktrace.Sampler) Option {
+	return optionFunc(func(c *config) {
+		if s != nil {
+			c.sampler = s
+		}
+	})
+}
+
+// WithResource sets the resource of the provider. A nil resource is ignored.
+func WithResource(r *resource.Resource) Option {
+	return optionFunc(func(c *config) {
+		if r != nil {
+			c.resource = r
+		}
+	})
+}
+
+// WithForwarder forwards sampled spans (all of them, not only tool spans) to
+// exp through a batch span processor, as for any tracing backend. It may be
+// given any number of times. A nil exporter is ignored.
+func WithForwarder(exp sdktrace.SpanExporter, opts ...sdktrace.BatchSpanProcessorOption) Option {
+	return optionFunc(func(c *config) {
+		if exp != nil {
+			c.forwarders = append(c.forwarders, sdktrace.NewBatchSpanProcessor(exp, opts...))
+		}
+	})
+}
+
+// WithStdout forwards sampled spans to w as pretty-printed JSON, for local
+// debugging. A nil writer is ignored.
+func WithStdout(w io.Writer) Option {
+	return optionFunc(func(c *config) {
+		if w == nil {
+			return
+		}
+		exp, err := stdouttrace.New(stdouttrace.WithWriter(w), stdouttrace.WithPrettyPrint())
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.forwarders = append(c.forwarders, sdktrace.NewSimpleSpanProcessor(exp))
+	})
+}
+
+// WithMaxQueue bounds the tool spans the audit processor holds before a
+// call's span end blocks (see AuditProcessor). 0 means DefaultMaxQueue.
+func WithMaxQueue(n int) Option {
+	return optionFunc(func(c *config) { c.maxQueue = n })
+}
+
+// WithTracerProviderOptions passes further options to sdktrace.NewTracerProvider.
+// They are applied after the ones otelx sets, so a sampler given here
+// replaces the audit sampler: prefer WithSampler.
+func WithTracerProviderOptions(opts ...sdktrace.TracerProviderOption) Option {
+	return optionFunc(func(c *config) { c.extra = append(c.extra, opts...) })
+}
+
+// NewTracerProvider returns a tracer provider wired for auditing: every tool
+// span, sampled or not, goes to audit through an AuditProcessor, and sampled
+// spans go to each forwarder. audit may be nil when only forwarding is
+// wanted. Shutdown on the provider flushes the audit first, then the
+// forwarders, and returns once everything accepted is written.
+//
+// The only error is from building an option's exporter (WithStdout).
+func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.TracerProvider, error) {
+	c := config{sampler: sdktrace.ParentBased(sdktrace.AlwaysSample())}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(AuditSampler(c.sampler))}
+	if c.resource != nil {
+		tpOpts = append(tpOpts, sdktrace.WithResource(c.resource))
+	}
+	if audit != nil {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(NewAuditProcessor(audit, c.maxQueue)))
+	}
+	for _, f := range c.forwarders {
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(f))
+	}
+	tpOpts = append(tpOpts, c.extra...)
+	return sdktrace.NewTracerProvider(tpOpts...), nil
+}

@@ -1,0 +1,95 @@
+package reader
+
+import (
+	"container/heap"
+	"context"
+
+	"github.com/toolaudit/toolaudit"
+)
+
+// RecentAll returns the newest entries across all users (see Users), newest
+// first by ts compared as times, at most q.Limit, from the last q.Days days.
+// Entries with the same ts keep the reference module's order: users by
+// name, then each user's newest-first order.
+//
+// It is a k-way merge of each user's newest-first stream that stops once
+// it has q.Limit entries, so it reads about q.Limit lines, not every file.
+// The merge assumes each user's file order is the order of their ts, which
+// holds for files the exporter or the reference module wrote.
+func (r *Reader) RecentAll(ctx context.Context, q Query) ([]toolaudit.Entry, error) {
+	q, err := q.normalize(DefaultLimitAll)
+	if err != nil {
+		return nil, err
+	}
+	users, err := r.Users(ctx)
+	if err != nil || len(users) == 0 {
+		return nil, err
+	}
+	root, err := r.openRoot()
+	if root == nil {
+		return nil, err
+	}
+	defer root.Close()
+
+	h := make(mergeHeap, 0, len(users))
+	defer func() {
+		for _, it := range h {
+			it.s.close()
+		}
+	}()
+	for i, u := range users {
+		s := r.newStream(root, u, q.Days)
+		e, ok, err := s.next(ctx)
+		if err != nil {
+			s.close()
+			return nil, err
+		}
+		if ok {
+			h = append(h, &mergeItem{e: e, rank: i, s: s})
+		}
+	}
+	heap.Init(&h)
+	var out []toolaudit.Entry
+	for len(out) < q.Limit && len(h) > 0 {
+		top := h[0]
+		out = append(out, top.e)
+		e, ok, err := top.s.next(ctx)
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			top.e = e
+			heap.Fix(&h, 0)
+		} else {
+			top.s.close()
+			heap.Pop(&h)
+		}
+	}
+	return out, nil
+}
+
+type mergeItem struct {
+	e    toolaudit.Entry
+	rank int // the user's position in Users: the tie-break
+	s    *stream
+}
+
+// mergeHeap orders items newest first, then by user rank.
+type mergeHeap []*mergeItem
+
+func (h mergeHeap) Len() int { return len(h) }
+func (h mergeHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	if !a.e.Time.Equal(b.e.Time) {
+		return a.e.Time.After(b.e.Time)
+	}
+	return a.rank < b.rank
+}
+func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(*mergeItem)) }
+func (h *mergeHeap) Pop() any {
+	old := *h
+	it := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return it
+}

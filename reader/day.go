@@ -1,0 +1,76 @@
+package reader
+
+import (
+	"context"
+	"iter"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/internal/layout"
+)
+
+// Day returns user's entries of day (YYYY-MM-DD) in file order, which is
+// chronological.
+func (r *Reader) Day(ctx context.Context, user, day string) ([]toolaudit.Entry, error) {
+	var out []toolaudit.Entry
+	for e, err := range r.IterDay(ctx, user, day) {
+		if err != nil {
+			return out, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// IterDay yields user's entries of day (YYYY-MM-DD) in file order, reading
+// the file as it goes: memory stays bounded (about the longest line allowed)
+// whatever the file's size. An invalid user or day, or a read error, is
+// yielded once as an error, and iteration ends.
+func (r *Reader) IterDay(ctx context.Context, user, day string) iter.Seq2[toolaudit.Entry, error] {
+	return func(yield func(toolaudit.Entry, error) bool) {
+		if err := layout.ValidateUser(user); err != nil {
+			yield(toolaudit.Entry{}, err)
+			return
+		}
+		t, err := layout.ParseDay(day, r.loc)
+		if err != nil {
+			yield(toolaudit.Entry{}, err)
+			return
+		}
+		root, err := r.openRoot()
+		if root == nil {
+			if err != nil {
+				yield(toolaudit.Entry{}, err)
+			}
+			return
+		}
+		defer root.Close()
+		f, _, err := openDay(root, layout.DayFile(user, t))
+		if f == nil {
+			if err != nil {
+				yield(toolaudit.Entry{}, err)
+			}
+			return
+		}
+		defer f.Close()
+		lines := newForward(f, r.maxLine)
+		for n := 1; ; n++ {
+			if n%ctxCheckInterval == 0 {
+				if err := ctx.Err(); err != nil {
+					yield(toolaudit.Entry{}, err)
+					return
+				}
+			}
+			line, ok, err := lines.next()
+			if err != nil {
+				yield(toolaudit.Entry{}, err)
+				return
+			}
+			if !ok {
+				return
+			}
+			if e, ok := r.parse(line); ok && !yield(e, nil) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,263 @@
+// Package reader reads the audit files the exporter (or the reference
+// Python module) writes: the recent entries of a user, one day of a user,
+// the recent entries across users and the users themselves.
+//
+// Semantics follow the reference module: a user's recent entries are newest
+// first, day by day back from today, in reverse file order within a day;
+// one day is in file order; across users, entries are sorted newest first
+// by ts, compared as times (a ts without a UTC offset is read in the
+// reader's location). Empty and malformed lines are skipped, never fatal; a
+// missing root, user or file is an empty result, not an error.
+//
+// Unlike the reference module, the readers never read what they do not
+// return: recent entries are read backwards from the end of each file in
+// blocks, the recent entries across users are a k-way merge that stops when
+// it has enough, and a day can be iterated in bounded memory. User names
+// and days are validated before they reach a path, and files are opened
+// through an os.Root, so no symlink leads outside the root.
+package reader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/internal/layout"
+)
+
+// Defaults of a Query, the reference module's.
+const (
+	DefaultDays      = 7
+	DefaultLimit     = 200 // Recent
+	DefaultLimitAll  = 500 // RecentAll
+	DefaultMaxLine   = 16 << 20
+	maxDays          = 3660
+	ctxCheckInterval = 256
+)
+
+// ErrInvalidUser is wrapped by errors about a user name that cannot name a
+// folder: 1 to 64 ASCII letters, digits, '.', '_' or '-', not starting with
+// '.' (or the exporter's reserved "@unattributed").
+var ErrInvalidUser = layout.ErrInvalidUser
+
+// ErrInvalidDay is wrapped by errors about a day that is not a real
+// YYYY-MM-DD date.
+var ErrInvalidDay = layout.ErrInvalidDay
+
+// ErrInvalidQuery is wrapped by errors about a negative Days or Limit.
+var ErrInvalidQuery = errors.New("invalid query")
+
+// Query bounds a read of recent entries. The zero value means the defaults.
+type Query struct {
+	// Days is how many days back to read, counting today: 1 is today only.
+	// 0 means DefaultDays.
+	Days int
+	// Limit is the most entries returned. 0 means DefaultLimit for Recent
+	// and DefaultLimitAll for RecentAll.
+	Limit int
+}
+
+func (q Query) normalize(defLimit int) (Query, error) {
+	if q.Days < 0 || q.Limit < 0 {
+		return q, fmt.Errorf("%w: days %d and limit %d must not be negative", ErrInvalidQuery, q.Days, q.Limit)
+	}
+	if q.Days == 0 {
+		q.Days = DefaultDays
+	}
+	q.Days = min(q.Days, maxDays)
+	if q.Limit == 0 {
+		q.Limit = defLimit
+	}
+	return q, nil
+}
+
+// Option configures a Reader.
+type Option interface{ apply(*Reader) }
+
+type optionFunc func(*Reader)
+
+func (f optionFunc) apply(r *Reader) { f(r) }
+
+// WithLocation sets the location that decides what "today" is and how a ts
+// without UTC offset is read (default time.Local). Use the exporter's.
+func WithLocation(loc *time.Location) Option {
+	return optionFunc(func(r *Reader) {
+		if loc != nil {
+			r.loc = loc
+		}
+	})
+}
+
+// WithClock sets the clock that decides what "today" is (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(r *Reader) {
+		if now != nil {
+			r.now = now
+		}
+	})
+}
+
+// WithMaxLineBytes sets the longest line read; longer lines are skipped
+// (default DefaultMaxLine).
+func WithMaxLineBytes(n int) Option {
+	return optionFunc(func(r *Reader) {
+		if n > 0 {
+			r.maxLine = n
+		}
+	})
+}
+
+// Reader reads the audit files under a root. It holds no open files and is
+// safe for concurrent use.
+type Reader struct {
+	root    string
+	loc     *time.Location
+	now     func() time.Time
+	maxLine int
+}
+
+// New returns a Reader of the files under root.
+func New(root string, opts ...Option) *Reader {
+	r := &Reader{root: root, loc: time.Local, now: time.Now, maxLine: DefaultMaxLine}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(r)
+		}
+	}
+	return r
+}
+
+// openRoot opens the root; nil without error when it does not exist.
+func (r *Reader) openRoot() (*os.Root, error) {
+	root, err := os.OpenRoot(r.root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("toolaudit: opening audit root: %w", err)
+	}
+	return root, nil
+}
+
+// today is the reader's current date, at noon so day arithmetic is safe
+// across DST changes.
+func (r *Reader) today() time.Time {
+	y, m, d := r.now().In(r.loc).Date()
+	return time.Date(y, m, d, 12, 0, 0, 0, r.loc)
+}
+
+// Users returns, sorted, the users that have at least one day file,
+// including the exporter's reserved "@unattributed" when it has files.
+func (r *Reader) Users(ctx context.Context) ([]string, error) {
+	root, err := r.openRoot()
+	if root == nil {
+		return nil, err
+	}
+	defer root.Close()
+	dir, err := root.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("toolaudit: listing audit root: %w", err)
+	}
+	names, err := dir.Readdirnames(-1)
+	dir.Close()
+	if err != nil {
+		return nil, fmt.Errorf("toolaudit: listing audit root: %w", err)
+	}
+	slices.Sort(names)
+	var users []string
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if layout.ValidateUser(name) != nil {
+			continue
+		}
+		days, err := r.days(root, name)
+		if err != nil {
+			return nil, err
+		}
+		if len(days) > 0 {
+			users = append(users, name)
+		}
+	}
+	return users, nil
+}
+
+// Days returns, oldest first, the days (YYYY-MM-DD) for which user has a
+// file.
+func (r *Reader) Days(ctx context.Context, user string) ([]string, error) {
+	if err := layout.ValidateUser(user); err != nil {
+		return nil, err
+	}
+	root, err := r.openRoot()
+	if root == nil {
+		return nil, err
+	}
+	defer root.Close()
+	return r.days(root, user)
+}
+
+func (r *Reader) days(root *os.Root, user string) ([]string, error) {
+	d, err := root.Open(layout.UserDir(user))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("toolaudit: listing audit files of %q: %w", user, err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, fmt.Errorf("toolaudit: listing audit files of %q: %w", user, err)
+	}
+	var days []string
+	for _, n := range names {
+		day, ok := strings.CutSuffix(n, layout.Ext)
+		if !ok {
+			continue
+		}
+		if _, err := layout.ParseDay(day, r.loc); err == nil {
+			days = append(days, day)
+		}
+	}
+	slices.Sort(days)
+	return days, nil
+}
+
+// Recent returns user's newest entries across the last q.Days days counting
+// today, newest first (reverse file order within a day), at most q.Limit.
+func (r *Reader) Recent(ctx context.Context, user string, q Query) ([]toolaudit.Entry, error) {
+	q, err := q.normalize(DefaultLimit)
+	if err != nil {
+		return nil, err
+	}
+	if err := layout.ValidateUser(user); err != nil {
+		return nil, err
+	}
+	root, err := r.openRoot()
+	if root == nil {
+		return nil, err
+	}
+	defer root.Close()
+	s := r.newStream(root, user, q.Days)
+	defer s.close()
+	var out []toolaudit.Entry
+	for len(out) < q.Limit {
+		e, ok, err := s.next(ctx)
+		if err != nil {
+			return out, err
+		}
+		if !ok {
+			break
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

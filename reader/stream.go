@@ -1,0 +1,127 @@
+package reader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/internal/layout"
+)
+
+// stream yields one user's entries newest first: day files from today
+// backwards, each read from its end. Files are opened one at a time, when
+// reached.
+type stream struct {
+	r     *Reader
+	root  *os.Root
+	user  string
+	day   time.Time // the day of the open file, or the next day to open
+	left  int       // days still to open, after the open one
+	f     *os.File
+	lines *backward
+	seen  int // lines read, for context checks
+}
+
+func (r *Reader) newStream(root *os.Root, user string, days int) *stream {
+	return &stream{r: r, root: root, user: user, day: r.today(), left: days}
+}
+
+// next returns the next older entry, or ok=false when there is none.
+func (s *stream) next(ctx context.Context) (toolaudit.Entry, bool, error) {
+	for {
+		if s.lines == nil {
+			if s.left == 0 {
+				return toolaudit.Entry{}, false, nil
+			}
+			if err := ctx.Err(); err != nil {
+				return toolaudit.Entry{}, false, err
+			}
+			if err := s.open(); err != nil {
+				return toolaudit.Entry{}, false, err
+			}
+			continue
+		}
+		line, ok, err := s.lines.next()
+		if err != nil {
+			return toolaudit.Entry{}, false, fmt.Errorf("toolaudit: reading %s: %w", s.f.Name(), err)
+		}
+		if !ok {
+			s.closeFile()
+			continue
+		}
+		if s.seen++; s.seen%ctxCheckInterval == 0 {
+			if err := ctx.Err(); err != nil {
+				return toolaudit.Entry{}, false, err
+			}
+		}
+		if e, ok := s.r.parse(line); ok {
+			return e, true, nil
+		}
+	}
+}
+
+// open opens the next day's file, if there is one, and steps the day back.
+func (s *stream) open() error {
+	rel := layout.DayFile(s.user, s.day)
+	s.day = s.day.AddDate(0, 0, -1)
+	s.left--
+	f, size, err := openDay(s.root, rel)
+	if f == nil {
+		return err
+	}
+	s.f, s.lines = f, newBackward(f, size, s.r.maxLine)
+	return nil
+}
+
+func (s *stream) closeFile() {
+	if s.f != nil {
+		s.f.Close()
+	}
+	s.f, s.lines = nil, nil
+}
+
+func (s *stream) close() { s.closeFile(); s.left = 0 }
+
+// openDay opens a day file for reading; nil without error when it does not
+// exist.
+func openDay(root *os.Root, rel string) (*os.File, int64, error) {
+	f, err := root.Open(rel)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, 0, nil
+		}
+		return nil, 0, fmt.Errorf("toolaudit: opening audit file %s: %w", rel, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, fmt.Errorf("toolaudit: opening audit file %s: %w", rel, err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("toolaudit: audit file %s is not a regular file", rel)
+	}
+	return f, st.Size(), nil
+}
+
+// parse reads one line; ok is false for an empty or malformed line.
+func (r *Reader) parse(line []byte) (toolaudit.Entry, bool) {
+	if isBlank(line) {
+		return toolaudit.Entry{}, false
+	}
+	e, err := toolaudit.ParseEntry(line, r.loc)
+	return e, err == nil
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,34 @@
+package toolaudit
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// renderResult is the text recorded for a typed tool's output.
+func renderResult[Out any](out Out) (text string) {
+	defer func() {
+		if recover() != nil {
+			text = fmt.Sprintf("[unprintable %T]", out)
+		}
+	}()
+	switch v := any(out).(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case fmt.Stringer:
+		return v.String()
+	case nil:
+		return ""
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return fmt.Sprintf("[unencodable %T]", out)
+	}
+	return string(bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
