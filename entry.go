@@ -98,7 +98,10 @@ func (e *Entry) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// MarshalJSON returns e in the audit format (see AppendJSON).
+// MarshalJSON returns e in the audit format (see AppendJSON). Note that
+// json.Marshal escapes <, > and & in what MarshalJSON returns; use
+// AppendJSON, or a json.Encoder with SetEscapeHTML(false), for the exact
+// line.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	return e.AppendJSON(make([]byte, 0, 256)), nil
 }

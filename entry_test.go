@@ -1,0 +1,90 @@
+package toolaudit_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/toolaudit/toolaudit"
+)
+
+func TestEntryJSONRoundTrip(t *testing.T) {
+	zurich, err := time.LoadLocation("Europe/Zurich")
+	require.NoError(t, err)
+	e := toolaudit.Entry{
+		Time:          time.Date(2026, 11, 27, 9, 30, 0, 0, zurich),
+		User:          "alice",
+		Engine:        "anthropic",
+		Model:         "claude-sonnet-4-5",
+		Tool:          "search",
+		Args:          json.RawMessage(`{"q":"café <b>"}`),
+		Status:        toolaudit.StatusOK,
+		ResultChars:   12,
+		ResultSnippet: "Sunny, 21 °C",
+		Duration:      12500 * time.Microsecond,
+		TraceID:       "0102030405060708090a0b0c0d0e0f10",
+		SpanID:        "0102030405060708",
+		CallID:        "toolu_01",
+	}
+	line, err := e.MarshalJSON()
+	require.NoError(t, err)
+	assert.Equal(t, line, e.AppendJSON(nil))
+	assert.Equal(t, `{"ts":"2026-11-27T09:30:00+01:00","user":"alice","engine":"anthropic","model":"claude-sonnet-4-5","tool":"search","args":{"q":"café <b>"},"status":"ok","result_chars":12,"result_snippet":"Sunny, 21 °C","duration_ms":12.5,"trace_id":"0102030405060708090a0b0c0d0e0f10","span_id":"0102030405060708","call_id":"toolu_01"}`, string(line))
+
+	back, err := toolaudit.ParseEntry(line, time.UTC)
+	require.NoError(t, err)
+	assert.True(t, e.Time.Equal(back.Time))
+	back.Time = e.Time
+	assert.Equal(t, e, back)
+}
+
+func TestParseEntryReferenceLine(t *testing.T) {
+	// A line as the reference module writes it: ensure_ascii escapes,
+	// ", " separators, a local time without offset, no extras.
+	line := `{"ts": "2026-11-27T09:30:00", "user": "bob", "engine": "", "model": "", "tool": "read", "args": {"path": "caf\u00e9 \ud83d\ude00"}, "status": "error", "result_chars": 4, "result_snippet": "nope", "future_field": [1]}`
+	loc := time.FixedZone("X", -5*3600)
+	e, err := toolaudit.ParseEntry([]byte(line), loc)
+	require.NoError(t, err)
+	assert.Equal(t, time.Date(2026, 11, 27, 9, 30, 0, 0, loc), e.Time)
+	assert.Equal(t, "bob", e.User)
+	assert.Equal(t, toolaudit.StatusError, e.Status)
+	assert.Equal(t, 4, e.ResultChars)
+	assert.Zero(t, e.Duration)
+	var args map[string]string
+	require.NoError(t, json.Unmarshal(e.Args, &args))
+	assert.Equal(t, "café 😀", args["path"])
+}
+
+func TestParseEntryMalformed(t *testing.T) {
+	for _, line := range []string{``, `null`, `[1]`, `"x"`, `{"ts":`, `{"result_chars":"many"}`, "\x00\xff"} {
+		_, err := toolaudit.ParseEntry([]byte(line), time.UTC)
+		assert.ErrorIs(t, err, toolaudit.ErrMalformed, "%q", line)
+	}
+	e, err := toolaudit.ParseEntry([]byte(`{"ts":"yesterday","tool":"x"}`), time.UTC)
+	require.NoError(t, err, "a bad ts is not fatal")
+	assert.True(t, e.Time.IsZero())
+}
+
+func TestParseTime(t *testing.T) {
+	loc := time.FixedZone("X", 3600)
+	tests := map[string]time.Time{
+		"2026-11-27T09:30:00+01:00":  time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC),
+		"2026-11-27T08:30:00Z":       time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC),
+		"2026-11-27T09:30:00":        time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC),
+		"2026-11-27T09:30:00.250000": time.Date(2026, 11, 27, 8, 30, 0, 250e6, time.UTC),
+	}
+	for in, want := range tests {
+		assert.True(t, want.Equal(toolaudit.ParseTime(in, loc)), in)
+	}
+	assert.True(t, toolaudit.ParseTime("27/11/2026", loc).IsZero())
+}
+
+func TestAppendJSONInvalidArgs(t *testing.T) {
+	e := toolaudit.Entry{Time: time.Unix(0, 0).UTC(), Args: json.RawMessage(`{"a":"trunc`)}
+	line := e.AppendJSON(nil)
+	require.True(t, json.Valid(line), string(line))
+	assert.Contains(t, string(line), `"args":{"_unparsed":"{\"a\":\"trunc"}`)
+}

@@ -1,0 +1,360 @@
+package toolaudit_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+// recorder returns a tracer provider whose ended spans the recorder keeps.
+func recorder(t *testing.T) (*sdktrace.TracerProvider, *tracetest.SpanRecorder) {
+	t.Helper()
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return tp, sr
+}
+
+func attrs(s sdktrace.ReadOnlySpan) map[attribute.Key]attribute.Value {
+	m := make(map[attribute.Key]attribute.Value)
+	for _, kv := range s.Attributes() {
+		m[kv.Key] = kv.Value
+	}
+	return m
+}
+
+func onlySpan(t *testing.T, sr *tracetest.SpanRecorder) (sdktrace.ReadOnlySpan, map[attribute.Key]attribute.Value) {
+	t.Helper()
+	spans := sr.Ended()
+	require.Len(t, spans, 1)
+	return spans[0], attrs(spans[0])
+}
+
+func runCtx() context.Context {
+	ctx := toolaudit.WithUser(context.Background(), "alice")
+	return toolaudit.WithRun(ctx, "anthropic", "claude-sonnet-4-5")
+}
+
+func TestWrapOK(t *testing.T) {
+	tp, sr := recorder(t)
+	var inner trace.SpanContext
+	tool := toolaudit.Wrap("search", func(ctx context.Context, args map[string]any) (string, error) {
+		inner = trace.SpanContextFromContext(ctx)
+		return "found: " + args["q"].(string), nil
+	}, toolaudit.WithTracerProvider(tp))
+
+	ctx := toolaudit.WithCallID(runCtx(), "toolu_01")
+	got, err := tool(ctx, map[string]any{"q": "café", "n": 3})
+	require.NoError(t, err)
+	assert.Equal(t, "found: café", got)
+
+	span, a := onlySpan(t, sr)
+	assert.Equal(t, "execute_tool search", span.Name())
+	assert.Equal(t, trace.SpanKindInternal, span.SpanKind())
+	assert.Equal(t, span.SpanContext(), inner, "the tool runs inside its span")
+	assert.Equal(t, codes.Unset, span.Status().Code)
+	want := map[attribute.Key]attribute.Value{
+		otelx.KeyOperationName:     attribute.StringValue("execute_tool"),
+		otelx.KeyToolName:          attribute.StringValue("search"),
+		otelx.KeyToolCallID:        attribute.StringValue("toolu_01"),
+		otelx.KeyProviderName:      attribute.StringValue("anthropic"),
+		otelx.KeyRequestModel:      attribute.StringValue("claude-sonnet-4-5"),
+		otelx.KeyEndUserID:         attribute.StringValue("alice"),
+		otelx.KeyToolCallArguments: attribute.StringValue(`{"n":3,"q":"café"}`),
+		otelx.KeyStatus:            attribute.StringValue("ok"),
+		otelx.KeyResultChars:       attribute.IntValue(11),
+		otelx.KeyToolCallResult:    attribute.StringValue("found: café"),
+	}
+	assert.Equal(t, want, a)
+	assert.Equal(t, toolaudit.ScopeName, span.InstrumentationScope().Name)
+	assert.Equal(t, toolaudit.Version, span.InstrumentationScope().Version)
+}
+
+type myErr struct{}
+
+func (myErr) Error() string { return "backend unavailable" }
+
+func TestWrapStatuses(t *testing.T) {
+	tests := []struct {
+		name       string
+		err        error
+		wantStatus string
+		wantType   string
+	}{
+		{"error", myErr{}, "error", "toolaudit_test.myErr"},
+		{"denied by the tool", fmt.Errorf("no access to %s: %w", "/etc", toolaudit.ErrDenied), "denied", "denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp, sr := recorder(t)
+			tool := toolaudit.Wrap("read", func(context.Context, map[string]any) (string, error) {
+				return "partial output", tt.err
+			}, toolaudit.WithTracerProvider(tp))
+			_, err := tool(runCtx(), nil)
+			require.ErrorIs(t, err, tt.err, "the tool's error is returned as it is")
+			assert.Equal(t, tt.err, err)
+
+			span, a := onlySpan(t, sr)
+			assert.Equal(t, tt.wantStatus, a[otelx.KeyStatus].AsString())
+			assert.Equal(t, tt.err.Error(), a[otelx.KeyToolCallResult].AsString(), "the result text is the error's message")
+			assert.Equal(t, int64(len(tt.err.Error())), a[otelx.KeyResultChars].AsInt64())
+			assert.Equal(t, tt.wantType, a[otelx.KeyErrorType].AsString())
+			assert.Equal(t, codes.Error, span.Status().Code)
+			assert.Equal(t, tt.err.Error(), span.Status().Description)
+			assert.Equal(t, "{}", a[otelx.KeyToolCallArguments].AsString())
+		})
+	}
+}
+
+func TestAuthorizerDenies(t *testing.T) {
+	tp, sr := recorder(t)
+	reason := errors.New("bob may not delete files")
+	var seen toolaudit.Call
+	ran := false
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(ctx context.Context, c toolaudit.Call) error {
+		seen = c
+		if c.User == "bob" {
+			return reason
+		}
+		return nil
+	}))
+	tool := mw.Wrap("delete", func(context.Context, map[string]any) (string, error) {
+		ran = true
+		return "deleted", nil
+	})
+
+	ctx := toolaudit.WithRun(toolaudit.WithUser(context.Background(), "bob"), "openai", "gpt-5")
+	out, err := tool(ctx, map[string]any{"path": "/tmp/x"})
+	assert.False(t, ran, "a refused tool does not run")
+	assert.Empty(t, out)
+	require.ErrorIs(t, err, toolaudit.ErrDenied)
+	require.ErrorIs(t, err, reason)
+	assert.Contains(t, err.Error(), `tool "delete"`)
+	assert.Equal(t, toolaudit.Call{Tool: "delete", User: "bob", Engine: "openai", Model: "gpt-5", Args: map[string]any{"path": "/tmp/x"}}, seen)
+
+	span, a := onlySpan(t, sr)
+	assert.Equal(t, "denied", a[otelx.KeyStatus].AsString())
+	assert.Equal(t, "tool call denied: bob may not delete files", a[otelx.KeyToolCallResult].AsString())
+	assert.Equal(t, codes.Error, span.Status().Code)
+
+	// The same authorizer lets alice's call run.
+	out, err = tool(runCtx(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, "deleted", out)
+	assert.True(t, ran)
+}
+
+func TestAuthorizerErrorAlreadyDenied(t *testing.T) {
+	tp, _ := recorder(t)
+	tool := toolaudit.Wrap("x", func(context.Context, map[string]any) (string, error) { return "", nil },
+		toolaudit.WithTracerProvider(tp),
+		toolaudit.WithAuthorizer(func(context.Context, toolaudit.Call) error {
+			return fmt.Errorf("quota exceeded: %w", toolaudit.ErrDenied)
+		}))
+	_, err := tool(runCtx(), nil)
+	require.ErrorIs(t, err, toolaudit.ErrDenied)
+	assert.Equal(t, `toolaudit: tool "x": quota exceeded: tool call denied`, err.Error())
+}
+
+func TestPanicRecordedAndReraised(t *testing.T) {
+	tp, sr := recorder(t)
+	tool := toolaudit.Wrap("boom", func(context.Context, map[string]any) (string, error) {
+		panic("index out of range")
+	}, toolaudit.WithTracerProvider(tp))
+
+	assert.PanicsWithValue(t, "index out of range", func() { _, _ = tool(runCtx(), nil) })
+	span, a := onlySpan(t, sr)
+	assert.Equal(t, "error", a[otelx.KeyStatus].AsString())
+	assert.Equal(t, "panic: index out of range", a[otelx.KeyToolCallResult].AsString())
+	assert.Equal(t, "panic", a[otelx.KeyErrorType].AsString())
+	assert.Equal(t, codes.Error, span.Status().Code)
+	assert.False(t, span.EndTime().IsZero())
+}
+
+func TestOverridesWinOverContext(t *testing.T) {
+	tp, sr := recorder(t)
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.OverrideRun("local", "llama"))
+	tool := mw.Wrap("t", func(context.Context, map[string]any) (string, error) { return "", nil }, toolaudit.OverrideUser("svc-batch"))
+	_, err := tool(runCtx(), nil)
+	require.NoError(t, err)
+	_, a := onlySpan(t, sr)
+	assert.Equal(t, "svc-batch", a[otelx.KeyEndUserID].AsString())
+	assert.Equal(t, "local", a[otelx.KeyProviderName].AsString())
+	assert.Equal(t, "llama", a[otelx.KeyRequestModel].AsString())
+}
+
+func TestNoContextNoAttributes(t *testing.T) {
+	tp, sr := recorder(t)
+	tool := toolaudit.Wrap("t", func(context.Context, map[string]any) (string, error) { return "", nil }, toolaudit.WithTracerProvider(tp))
+	_, err := tool(context.Background(), nil)
+	require.NoError(t, err)
+	_, a := onlySpan(t, sr)
+	for _, k := range []attribute.Key{otelx.KeyEndUserID, otelx.KeyProviderName, otelx.KeyRequestModel, otelx.KeyToolCallID} {
+		_, ok := a[k]
+		assert.False(t, ok, "%s is not set when unknown", k)
+	}
+}
+
+func TestTruncationMultiByte(t *testing.T) {
+	e500 := strings.Repeat("é", 500)
+	emoji501 := strings.Repeat("😀", 501)
+	tests := []struct {
+		name string
+		args map[string]any
+		want string
+	}{
+		{"500 two-byte characters are kept", map[string]any{"s": e500}, `{"s":"` + e500 + `"}`},
+		{"501 four-byte characters are cut at 500", map[string]any{"s": emoji501},
+			`{"s":"` + strings.Repeat("😀", 500) + ` …[501 chars total]"}`},
+		{"nested values are cut, keys are not", map[string]any{"a": []any{map[string]any{strings.Repeat("k", 600): strings.Repeat("v", 501)}}},
+			`{"a":[{"` + strings.Repeat("k", 600) + `":"` + strings.Repeat("v", 500) + ` …[501 chars total]"}]}`},
+		{"other values as they are", map[string]any{"b": true, "f": 1.5, "n": nil, "i": int64(-7), "l": []string{"x"}},
+			`{"b":true,"f":1.5,"i":-7,"l":["x"],"n":null}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tp, sr := recorder(t)
+			tool := toolaudit.Wrap("t", func(context.Context, map[string]any) (string, error) { return "", nil }, toolaudit.WithTracerProvider(tp))
+			_, err := tool(runCtx(), tt.args)
+			require.NoError(t, err)
+			_, a := onlySpan(t, sr)
+			got := a[otelx.KeyToolCallArguments].AsString()
+			assert.Equal(t, tt.want, got)
+			assert.True(t, json.Valid([]byte(got)))
+		})
+	}
+}
+
+func TestSnippetCountsCodePoints(t *testing.T) {
+	tp, sr := recorder(t)
+	result := strings.Repeat("日本", 200) // 400 code points, 1200 bytes
+	tool := toolaudit.Wrap("t", func(context.Context, map[string]any) (string, error) { return result, nil },
+		toolaudit.WithTracerProvider(tp))
+	_, err := tool(runCtx(), nil)
+	require.NoError(t, err)
+	_, a := onlySpan(t, sr)
+	assert.Equal(t, int64(400), a[otelx.KeyResultChars].AsInt64())
+	assert.Equal(t, strings.Repeat("日本", 150), a[otelx.KeyToolCallResult].AsString())
+}
+
+func TestLimitOptions(t *testing.T) {
+	tp, sr := recorder(t)
+	tool := toolaudit.Wrap("t", func(context.Context, map[string]any) (string, error) { return "abcdef", nil },
+		toolaudit.WithTracerProvider(tp), toolaudit.WithArgLimit(3), toolaudit.WithSnippetLimit(2))
+	_, err := tool(runCtx(), map[string]any{"s": "ünïcode"})
+	require.NoError(t, err)
+	_, a := onlySpan(t, sr)
+	assert.Equal(t, `{"s":"ünï …[7 chars total]"}`, a[otelx.KeyToolCallArguments].AsString())
+	assert.Equal(t, "ab", a[otelx.KeyToolCallResult].AsString())
+	assert.Equal(t, int64(6), a[otelx.KeyResultChars].AsInt64())
+}
+
+type searchIn struct {
+	Query string   `json:"query"`
+	Tags  []string `json:"tags,omitempty"`
+	Limit int      `json:"limit"`
+}
+
+type searchOut struct {
+	Hits []string `json:"hits"`
+}
+
+type temp float64
+
+func (t temp) String() string { return fmt.Sprintf("%.1f °C", float64(t)) }
+
+func TestWrapFuncTyped(t *testing.T) {
+	tp, sr := recorder(t)
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithArgLimit(4))
+	search := toolaudit.WrapFunc(mw, "search", func(ctx context.Context, in searchIn) (searchOut, error) {
+		return searchOut{Hits: []string{in.Query + "<1>"}}, nil
+	})
+	out, err := search(runCtx(), searchIn{Query: "golang", Limit: 2})
+	require.NoError(t, err)
+	assert.Equal(t, searchOut{Hits: []string{"golang<1>"}}, out)
+
+	_, a := onlySpan(t, sr)
+	assert.Equal(t, `{"query":"gola …[6 chars total]","limit":2}`, a[otelx.KeyToolCallArguments].AsString(), "struct field order, truncated, no HTML escaping")
+	assert.Equal(t, `{"hits":["golang<1>"]}`, a[otelx.KeyToolCallResult].AsString())
+
+	tests := []struct {
+		name     string
+		call     func() error
+		wantArgs string
+		wantRes  string
+	}{
+		{"scalar input", func() error {
+			_, err := toolaudit.WrapFunc(mw, "sq", func(_ context.Context, n int) (int, error) { return n * n, nil })(runCtx(), 7)
+			return err
+		}, `{"input":7}`, "49"},
+		{"stringer output", func() error {
+			_, err := toolaudit.WrapFunc(mw, "temp", func(_ context.Context, in map[string]any) (temp, error) { return 21.5, nil })(runCtx(), map[string]any{"city": "Bern"})
+			return err
+		}, `{"city":"Bern"}`, "21.5 °C"},
+		{"nil pointer stringer output", func() error {
+			_, err := toolaudit.WrapFunc(mw, "p", func(_ context.Context, in struct{}) (*strings.Builder, error) { return nil, nil })(runCtx(), struct{}{})
+			return err
+		}, `{}`, "[unprintable *strings.Builder]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sr.Reset()
+			require.NoError(t, tt.call())
+			_, a := onlySpan(t, sr)
+			assert.Equal(t, tt.wantArgs, a[otelx.KeyToolCallArguments].AsString())
+			assert.Equal(t, tt.wantRes, a[otelx.KeyToolCallResult].AsString())
+		})
+	}
+}
+
+func TestHostileArgumentsStayValidJSON(t *testing.T) {
+	cyclic := map[string]any{}
+	cyclic["self"] = cyclic
+	deep := any("leaf")
+	for range 10000 {
+		deep = []any{deep}
+	}
+	nan := 0.0
+	tests := map[string]any{
+		"channel":  make(chan int),
+		"func":     func() {},
+		"cyclic":   cyclic,
+		"deep":     deep,
+		"nan":      nan / nan,
+		"raw":      json.RawMessage(`{"a" : [1, 2],` + "\n" + `"b":"\u2028"}`),
+		"badraw":   json.RawMessage(`{"a":`),
+		"controls": "a\x00b\x1b[31mc\u2028d\u0085e\xff",
+	}
+	tp, sr := recorder(t)
+	tool := toolaudit.Wrap("t", func(context.Context, map[string]any) (string, error) { return "", nil }, toolaudit.WithTracerProvider(tp))
+	_, err := tool(runCtx(), tests)
+	require.NoError(t, err)
+	_, a := onlySpan(t, sr)
+	got := a[otelx.KeyToolCallArguments].AsString()
+	require.True(t, json.Valid([]byte(got)), got)
+	assert.NotContains(t, got, "\n")
+	assert.NotContains(t, got, "\u2028")
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(got), &m))
+	assert.Equal(t, "[unencodable chan int]", m["channel"])
+	assert.Equal(t, "[unencodable func()]", m["func"])
+	assert.Equal(t, "NaN", m["nan"])
+	assert.Equal(t, map[string]any{"a": []any{1.0, 2.0}, "b": "\u2028"}, m["raw"])
+	assert.Equal(t, `{"a":`, m["badraw"])
+	assert.Equal(t, "a\x00b\x1b[31mc\u2028d\u0085e\ufffd", m["controls"])
+	assert.Contains(t, got, "[too deep]")
+}
