@@ -120,7 +120,11 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "recent entries, newest first:\n")
 	for _, e := range entries {
-		fmt.Fprintf(out, "  %s %-5s %-7s %-6s %s -> %q\n", e.Time.Format(toolaudit.TimeLayout), e.User, e.Tool, e.Status, e.Args, e.ResultSnippet)
+		args := string(e.Args)
+		if len(args) > 60 {
+			args = args[:57] + "..."
+		}
+		fmt.Fprintf(out, "  %s %-5s %-7s %-6s %s -> %q\n", e.Time.Format(toolaudit.TimeLayout), e.User, e.Tool, e.Status, args, e.ResultSnippet)
 	}
 	return nil
 }

@@ -1,0 +1,37 @@
+// Package toolaudit audits every tool call an LLM agent makes.
+//
+// # Wrapping tools
+//
+// A tool is a Go function. Wrap (or Middleware.Wrap, or WrapFunc for typed
+// tools) returns a function of the same shape that turns each call into
+// one OpenTelemetry span, "execute_tool {tool}", with the attributes of the
+// GenAI semantic conventions (see package otelx for the keys):
+//
+//	mw := toolaudit.New(toolaudit.WithTracerProvider(tp))
+//	search := mw.Wrap("search", func(ctx context.Context, args map[string]any) (string, error) {
+//		return "3 results", nil
+//	})
+//	ctx = toolaudit.WithUser(ctx, "alice")
+//	ctx = toolaudit.WithRun(ctx, "anthropic", "claude-sonnet-4-5")
+//	out, err := search(ctx, map[string]any{"q": "weather"})
+//
+// # What is recorded
+//
+// The user (WithUser), the engine and model of the run (WithRun), the
+// model's call id (WithCallID), the arguments as a JSON object whose string
+// values longer than 500 code points are cut to 500 plus " …[N chars
+// total]", the status, the result's length in code points and its first
+// 300 code points. The status is ok when the tool returns no error, error
+// when it returns one (the error's message is the recorded result) or
+// panics (the panic is re-raised), and denied when the tool's error wraps
+// ErrDenied or an Authorizer refuses the call, in which case the tool does
+// not run.
+//
+// # Where it goes
+//
+// The root package knows nothing of files. otelx.NewTracerProvider wires a
+// tracer provider whose audit processor hands every tool span, sampled or
+// not, to an exporter, usually exporter.New, which appends one JSON line per
+// call to {root}/{user}/tool_audit/YYYY-MM-DD.jsonl. Package reader reads
+// those files back as Entry values.
+package toolaudit

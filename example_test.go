@@ -1,0 +1,68 @@
+package toolaudit_test
+
+import (
+	"context"
+	"fmt"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+func ExampleMiddleware_Wrap() {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp))
+	search := mw.Wrap("search", func(ctx context.Context, args map[string]any) (string, error) {
+		return fmt.Sprintf("3 results for %v", args["q"]), nil
+	})
+
+	ctx := toolaudit.WithUser(context.Background(), "alice")
+	ctx = toolaudit.WithRun(ctx, "anthropic", "claude-sonnet-4-5")
+	out, _ := search(ctx, map[string]any{"q": "café"})
+	fmt.Println(out)
+
+	span := spans.Ended()[0]
+	fmt.Println(span.Name())
+	for _, kv := range span.Attributes() {
+		fmt.Printf("%s=%s\n", kv.Key, kv.Value.Emit())
+	}
+	// Output:
+	// 3 results for café
+	// execute_tool search
+	// gen_ai.operation.name=execute_tool
+	// gen_ai.tool.name=search
+	// gen_ai.provider.name=anthropic
+	// gen_ai.request.model=claude-sonnet-4-5
+	// enduser.id=alice
+	// gen_ai.tool.call.arguments={"q":"café"}
+	// toolaudit.status=ok
+	// toolaudit.result_chars=18
+	// gen_ai.tool.call.result=3 results for café
+}
+
+func ExampleWrapFunc() {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+
+	type weatherIn struct {
+		City string `json:"city"`
+	}
+	weather := toolaudit.WrapFunc(toolaudit.New(toolaudit.WithTracerProvider(tp)), "weather",
+		func(ctx context.Context, in weatherIn) (string, error) {
+			return in.City + ": sunny", nil
+		})
+	_, _ = weather(context.Background(), weatherIn{City: "Zürich"})
+
+	for _, kv := range spans.Ended()[0].Attributes() {
+		if kv.Key == otelx.KeyToolCallArguments || kv.Key == otelx.KeyToolCallResult {
+			fmt.Printf("%s=%s\n", kv.Key, kv.Value.Emit())
+		}
+	}
+	// Output:
+	// gen_ai.tool.call.arguments={"city":"Zürich"}
+	// gen_ai.tool.call.result=Zürich: sunny
+}

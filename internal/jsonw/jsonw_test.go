@@ -1,0 +1,73 @@
+package jsonw
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAppendString(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", `"plain"`},
+		{`quote " and \ backslash`, `"quote \" and \\ backslash"`},
+		{"<b>&é😀</b>", `"<b>&é😀</b>"`},
+		{"a\nb\rc\td", `"a\nb\rc\td"`},
+		{"\x00\x1b\x7f", `"\u0000\u001b\u007f"`},
+		{"\u2028\u2029\u0085", `"\u2028\u2029\u0085"`},
+		{"bad\xffutf8\xc3", `"bad\ufffdutf8\ufffd"`},
+	}
+	for _, tt := range tests {
+		got := string(AppendString(nil, tt.in))
+		assert.Equal(t, tt.want, got, "%q", tt.in)
+		require.True(t, json.Valid([]byte(got)))
+	}
+}
+
+func TestAppendFloat(t *testing.T) {
+	tests := map[float64]string{1.5: "1.5", 3: "3", 1e21: "1e+21", 1e-7: "1e-7", -0.25: "-0.25", math.NaN(): `"NaN"`, math.Inf(1): `"+Inf"`, math.Inf(-1): `"-Inf"`}
+	for in, want := range tests {
+		assert.Equal(t, want, string(AppendFloat(nil, in, 64)))
+	}
+}
+
+func TestAppendTruncated(t *testing.T) {
+	assert.Equal(t, `"abc"`, string(AppendTruncated(nil, "abc", 3)))
+	assert.Equal(t, `"ab …[3 chars total]"`, string(AppendTruncated(nil, "abc", 2)))
+	assert.Equal(t, `"éé …[3 chars total]"`, string(AppendTruncated(nil, "ééé", 2)))
+	assert.Equal(t, `"abc"`, string(AppendTruncated(nil, "abc", -1)))
+	p, cut := Prefix(strings.Repeat("😀", 10), 4)
+	assert.True(t, cut)
+	assert.Equal(t, strings.Repeat("😀", 4), p)
+}
+
+func TestAppendRaw(t *testing.T) {
+	tests := []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{`{ "a" : [ 1 , "x y" ] }`, -1, `{"a":[1,"x y"]}`},
+		{`{"long key":"abcdef"}`, 3, `{"long key":"abc …[6 chars total]"}`},
+		{`{"k":"\u00e9\u00e9\u00e9"}`, 2, `{"k":"éé …[3 chars total]"}`},
+		{`{"k":"\u00e9"}`, 2, `{"k":"é"}`},
+		{"{\"k\u2028\":\"v\u2028\"}", -1, `{"k\u2028":"v\u2028"}`},
+		{"{\"k\":\"\xff\"}", -1, "{\"k\":\"\ufffd\"}"},
+		{`["a\"b", {"c": "d\\"}]`, 1, `["a …[3 chars total]",{"c":"d …[2 chars total]"}]`},
+	}
+	for _, tt := range tests {
+		got := string(AppendRaw(nil, []byte(tt.in), tt.limit))
+		assert.Equal(t, tt.want, got, tt.in)
+		assert.True(t, json.Valid([]byte(got)), got)
+	}
+}
+
+func TestValidObject(t *testing.T) {
+	assert.True(t, ValidObject([]byte(` {"a":1}`)))
+	for _, in := range []string{``, `[]`, `"x"`, `{"a":`, `{} {}`, `null`} {
+		assert.False(t, ValidObject([]byte(in)), in)
+	}
+}

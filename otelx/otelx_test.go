@@ -1,0 +1,138 @@
+package otelx_test
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+func startTool(ctx context.Context, tr trace.Tracer) trace.Span {
+	_, span := tr.Start(ctx, "execute_tool t", trace.WithAttributes(otelx.KeyOperationName.String(otelx.OperationExecuteTool)))
+	return span
+}
+
+// slowExporter records what it receives, taking its time.
+type slowExporter struct {
+	delay   time.Duration
+	mu      sync.Mutex
+	spans   []sdktrace.ReadOnlySpan
+	batches int
+	shut    atomic.Bool
+}
+
+func (e *slowExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
+	time.Sleep(e.delay)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.spans = append(e.spans, spans...)
+	e.batches++
+	return nil
+}
+
+func (e *slowExporter) Shutdown(context.Context) error { e.shut.Store(true); return nil }
+
+func (e *slowExporter) count() int { e.mu.Lock(); defer e.mu.Unlock(); return len(e.spans) }
+
+func TestSamplingDoesNotThinTheAudit(t *testing.T) {
+	audit := &slowExporter{}
+	forwarded := tracetest.NewInMemoryExporter()
+	tp, err := otelx.NewTracerProvider(audit,
+		otelx.WithSampler(sdktrace.TraceIDRatioBased(0.01)),
+		otelx.WithForwarder(forwarded, sdktrace.WithMaxQueueSize(20000), sdktrace.WithBlocking()))
+	require.NoError(t, err)
+	tr := tp.Tracer("test")
+	const calls = 10000
+	for range calls {
+		startTool(context.Background(), tr).End()
+		// Spans that are not tool spans follow the sampler only.
+		_, other := tr.Start(context.Background(), "GET /")
+		other.End()
+	}
+	require.NoError(t, tp.ForceFlush(context.Background()))
+	spans := forwarded.GetSpans() // the in-memory exporter forgets them on shutdown
+	require.NoError(t, tp.Shutdown(context.Background()))
+
+	assert.Equal(t, calls, audit.count(), "every tool span reaches the audit")
+	tools, others := 0, 0
+	for _, s := range spans {
+		if otelx.IsToolSpan(s.Attributes) {
+			tools++
+		} else {
+			others++
+		}
+	}
+	// 1% of 10,000 is 100; the trace ids are random, so allow a wide band.
+	assert.InDelta(t, 100, tools, 60, "the backend gets the sampled share of tool spans")
+	assert.InDelta(t, 100, others, 60)
+	assert.True(t, audit.shut.Load(), "provider shutdown shuts the audit exporter down")
+}
+
+func TestAuditSamplerKeepsDecisionsItNeedNotChange(t *testing.T) {
+	s := otelx.AuditSampler(sdktrace.NeverSample())
+	tool := s.ShouldSample(sdktrace.SamplingParameters{Name: "execute_tool x", Attributes: []attribute.KeyValue{otelx.KeyOperationName.String("execute_tool")}})
+	assert.Equal(t, sdktrace.RecordOnly, tool.Decision)
+	other := s.ShouldSample(sdktrace.SamplingParameters{Name: "chat", Attributes: []attribute.KeyValue{otelx.KeyOperationName.String("chat")}})
+	assert.Equal(t, sdktrace.Drop, other.Decision)
+	kept := otelx.AuditSampler(sdktrace.AlwaysSample()).ShouldSample(sdktrace.SamplingParameters{Attributes: []attribute.KeyValue{otelx.KeyOperationName.String("execute_tool")}})
+	assert.Equal(t, sdktrace.RecordAndSample, kept.Decision)
+	assert.Equal(t, "AuditSampler{AlwaysOffSampler}", s.Description())
+}
+
+func TestBackPressureNotDrops(t *testing.T) {
+	audit := &slowExporter{delay: 2 * time.Millisecond}
+	tp, err := otelx.NewTracerProvider(audit, otelx.WithMaxQueue(8))
+	require.NoError(t, err)
+	tr := tp.Tracer("test")
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 250 {
+				startTool(context.Background(), tr).End()
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(t, tp.ForceFlush(context.Background()))
+	assert.Equal(t, 2000, audit.count(), "ForceFlush returns once everything ended is exported")
+	audit.mu.Lock()
+	assert.Greater(t, audit.batches, 1)
+	audit.mu.Unlock()
+	require.NoError(t, tp.Shutdown(context.Background()))
+}
+
+func TestForceFlushHonoursContext(t *testing.T) {
+	audit := &slowExporter{delay: 200 * time.Millisecond}
+	p := otelx.NewAuditProcessor(audit, 0)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
+	startTool(context.Background(), tp.Tracer("t")).End()
+	startTool(context.Background(), tp.Tracer("t")).End()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	err := p.ForceFlush(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "still queued")
+	require.NoError(t, tp.Shutdown(context.Background()))
+	assert.Equal(t, 2, audit.count(), "shutdown still writes them")
+}
+
+func TestStdoutForwarder(t *testing.T) {
+	var buf bytes.Buffer
+	tp, err := otelx.NewTracerProvider(nil, otelx.WithStdout(&buf))
+	require.NoError(t, err)
+	startTool(context.Background(), tp.Tracer("t")).End()
+	require.NoError(t, tp.Shutdown(context.Background()))
+	assert.Contains(t, buf.String(), `"Name": "execute_tool t"`)
+	assert.Contains(t, buf.String(), `"gen_ai.operation.name"`)
+}
