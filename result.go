@@ -31,4 +31,3 @@ func renderResult[Out any](out Out) (text string) {
 	}
 	return string(bytes.TrimRight(buf.Bytes(), "\n"))
 }
-

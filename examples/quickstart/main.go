@@ -90,7 +90,10 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 	alice := toolaudit.WithRun(toolaudit.WithUser(ctx, "alice"), "anthropic", "claude-sonnet-4-5")
 	bob := toolaudit.WithRun(toolaudit.WithUser(ctx, "bob"), "openai", "gpt-5")
 	calls := []func() error{
-		func() error { _, err := search(alice, map[string]any{"q": "café opening hours", "notes": strings.Repeat("x", 600)}); return err },
+		func() error {
+			_, err := search(alice, map[string]any{"q": "café opening hours", "notes": strings.Repeat("x", 600)})
+			return err
+		},
 		func() error { _, err := weather(alice, weatherArgs{City: "Zürich", Days: 3}); return err },
 		func() error { _, err := weather(bob, weatherArgs{}); return err },
 		func() error { _, err := shell(bob, map[string]any{"cmd": "rm -rf /"}); return err },
