@@ -49,6 +49,7 @@ type config struct {
 	authorizer   Authorizer
 	argLimit     int
 	snippetLimit int
+	failClosed   func(context.Context) error
 }
 
 func newConfig(base *config, opts []Option) config {
@@ -115,6 +116,22 @@ func WithSnippetLimit(n int) Option {
 	return optionFunc(func(c *config) {
 		if n >= 0 {
 			c.snippetLimit = n
+		}
+	})
+}
+
+// WithFailClosed makes calls fail closed, as Vault does with its audit
+// devices: before each call, check is asked whether the audit sink can
+// write (exporter.Exporter.Check is such a check); when it returns an
+// error, the tool is not run, the call is recorded as denied (the line
+// waits in the sink's spill), and the caller gets an error wrapping
+// ErrDenied and ErrAuditUnavailable. By default calls fail open, as the
+// reference module does: a tool runs whatever happens to its audit line.
+// A nil check is ignored.
+func WithFailClosed(check func(context.Context) error) Option {
+	return optionFunc(func(c *config) {
+		if check != nil {
+			c.failClosed = check
 		}
 	})
 }

@@ -53,7 +53,7 @@ var ErrMalformed = errors.New("malformed audit line")
 // {"_unparsed": "<their text>"} so the line stays valid JSON.
 func (e *Entry) AppendJSON(b []byte) []byte {
 	b = append(b, `{"ts":"`...)
-	b = e.Time.AppendFormat(b, TimeLayout)
+	b = appendTS(b, e.Time)
 	b = append(b, `","user":`...)
 	b = jsonw.AppendString(b, e.User)
 	b = append(b, `,"engine":`...)
@@ -63,10 +63,13 @@ func (e *Entry) AppendJSON(b []byte) []byte {
 	b = append(b, `,"tool":`...)
 	b = jsonw.AppendString(b, e.Tool)
 	b = append(b, `,"args":`...)
+	valid, clean := jsonw.ScanObject(e.Args)
 	switch {
 	case len(e.Args) == 0:
 		b = append(b, "{}"...)
-	case jsonw.ValidObject(e.Args):
+	case clean:
+		b = append(b, e.Args...)
+	case valid:
 		b = jsonw.AppendRaw(b, e.Args, -1)
 	default:
 		b = append(b, `{"_unparsed":`...)
@@ -81,7 +84,7 @@ func (e *Entry) AppendJSON(b []byte) []byte {
 	b = jsonw.AppendString(b, e.ResultSnippet)
 	if e.Duration > 0 {
 		b = append(b, `,"duration_ms":`...)
-		b = strconv.AppendFloat(b, float64(e.Duration.Microseconds())/1000, 'f', -1, 64)
+		b = appendMillis(b, e.Duration.Microseconds())
 	}
 	if e.TraceID != "" {
 		b = append(b, `,"trace_id":`...)
@@ -195,4 +198,45 @@ func isObject(b []byte) bool {
 		return c == '{'
 	}
 	return false
+}
+
+// appendTS appends t in TimeLayout; it is AppendFormat by hand, several
+// times faster on the exporter's hot path.
+func appendTS(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, TimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	_, off := t.Zone()
+	sign := byte('+')
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	off /= 60
+	return append(b,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10),
+		sign, byte('0'+off/600), byte('0'+off/60%10), ':', byte('0'+off%60/10), byte('0'+off%10))
+}
+
+// appendMillis appends us microseconds as milliseconds with up to three
+// decimals and no trailing zeros ("12.5", "0.024", "3").
+func appendMillis(b []byte, us int64) []byte {
+	b = strconv.AppendInt(b, us/1000, 10)
+	frac := us % 1000
+	if frac == 0 {
+		return b
+	}
+	digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+	n := 3
+	for digits[n-1] == '0' {
+		n--
+	}
+	b = append(b, '.')
+	return append(b, digits[:n]...)
 }

@@ -88,3 +88,21 @@ func TestAppendJSONInvalidArgs(t *testing.T) {
 	require.True(t, json.Valid(line), string(line))
 	assert.Contains(t, string(line), `"args":{"_unparsed":"{\"a\":\"trunc"}`)
 }
+
+func TestAppendJSONTimeFormats(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("a", -(9*3600 + 30*60)), time.FixedZone("b", 14*3600), time.FixedZone("c", 5*3600+45*60)}
+	for _, loc := range zones {
+		for _, ts := range []time.Time{time.Date(2026, 1, 2, 3, 4, 5, 999, loc), time.Date(1, 12, 31, 23, 59, 59, 0, loc), time.Date(9999, 6, 7, 0, 0, 0, 0, loc)} {
+			e := toolaudit.Entry{Time: ts}
+			line := string(e.AppendJSON(nil))
+			assert.Contains(t, line, `{"ts":"`+ts.Format(toolaudit.TimeLayout)+`"`)
+		}
+	}
+}
+
+func TestDurationMillis(t *testing.T) {
+	for us, want := range map[int64]string{1: "0.001", 24: "0.024", 12500: "12.5", 3000: "3", 1234567: "1234.567", 100: "0.1"} {
+		e := toolaudit.Entry{Duration: time.Duration(us) * time.Microsecond}
+		assert.Contains(t, string(e.AppendJSON(nil)), `"duration_ms":`+want+`}`)
+	}
+}

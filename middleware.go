@@ -141,15 +141,9 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 		}
 	}
 
-	if a := b.cfg.authorizer; a != nil {
-		if aerr := a(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); aerr != nil {
-			if !errors.Is(aerr, ErrDenied) {
-				aerr = fmt.Errorf("%w: %w", ErrDenied, aerr)
-			}
-			err = fmt.Errorf("toolaudit: tool %q: %w", b.name, aerr)
-			b.finish(span, recording, StatusDenied, aerr.Error(), "denied")
-			return out, err
-		}
+	if derr := b.admit(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); derr != nil {
+		b.finish(span, recording, StatusDenied, derr.Error(), "denied")
+		return out, fmt.Errorf("toolaudit: tool %q: %w", b.name, derr)
 	}
 
 	panicking := true
@@ -184,6 +178,24 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 		b.finish(span, recording, StatusOK, text, "")
 	}
 	return out, err
+}
+
+// admit returns nil when the call may run, else why not, wrapping ErrDenied.
+func (b *binding) admit(ctx context.Context, call Call) error {
+	if check := b.cfg.failClosed; check != nil {
+		if err := check(ctx); err != nil {
+			return fmt.Errorf("%w: %w: %w", ErrDenied, ErrAuditUnavailable, err)
+		}
+	}
+	if a := b.cfg.authorizer; a != nil {
+		if err := a(ctx, call); err != nil {
+			if !errors.Is(err, ErrDenied) {
+				err = fmt.Errorf("%w: %w", ErrDenied, err)
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // finish records the outcome of a call on its span and ends it.

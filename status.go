@@ -33,3 +33,8 @@ func statusOf(err error) Status {
 		return StatusError
 	}
 }
+
+// ErrAuditUnavailable is wrapped, with ErrDenied, by the error of a call
+// refused because the audit sink reported that it cannot write (see
+// WithFailClosed).
+var ErrAuditUnavailable = errors.New("audit sink unavailable")

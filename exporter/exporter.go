@@ -23,6 +23,7 @@ package exporter
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -56,18 +57,29 @@ type Exporter struct {
 
 	mu      sync.Mutex
 	files   *files
-	batch   map[string]*chunk // lines of the current export, by file
-	spill   map[string]*chunk // lines whose write failed, by file
-	spilled int               // bytes in spill
+	batch   map[fileKey]*chunk // lines of the current export; buffers reused
+	byRel   map[string]*chunk  // the same chunks, by file
+	spill   map[string]*chunk  // lines whose write failed, by file
+	spilled int                // bytes in spill
 	closed  bool
 	health  Health
+	ids     [48]byte      // hex trace and span id of the span being encoded
+	retry   *time.Timer   // pending retry of the spill, nil if none
+	stop    chan struct{} // closed on Shutdown: ends the fsync ticker
 }
 
 // chunk is the bytes of whole lines bound for one file.
 type chunk struct {
 	user  string
+	rel   string // the file, relative to the root
 	data  []byte
 	lines int
+}
+
+// fileKey names a day file without building its path.
+type fileKey struct {
+	user             string
+	year, month, day int
 }
 
 // Health is the state of an Exporter's writes.
@@ -88,12 +100,94 @@ func New(root string, opts ...Option) (*Exporter, error) {
 		return nil, errors.New("toolaudit: exporter root is empty")
 	}
 	c := newConfig(opts)
-	return &Exporter{
+	e := &Exporter{
 		cfg:   c,
-		files: newFiles(root, c.maxOpenFiles),
-		batch: make(map[string]*chunk),
+		files: newFiles(root, c.maxOpenFiles, c.fsync != FsyncNever),
+		batch: make(map[fileKey]*chunk),
+		byRel: make(map[string]*chunk),
 		spill: make(map[string]*chunk),
-	}, nil
+		stop:  make(chan struct{}),
+	}
+	if c.fsync.interval > 0 {
+		go e.syncEvery(c.fsync.interval)
+	}
+	return e, nil
+}
+
+func (e *Exporter) syncEvery(d time.Duration) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.stop:
+			return
+		case <-t.C:
+			e.mu.Lock()
+			err := e.files.syncDirty()
+			e.mu.Unlock()
+			if err != nil {
+				otel.Handle(err)
+			}
+		}
+	}
+}
+
+// ErrNotWritable is wrapped by Check's error: the last write failed and
+// lines wait in the spill.
+var ErrNotWritable = errors.New("toolaudit: audit sink cannot write")
+
+// Check returns nil when the exporter is writing: no line waits in the
+// spill and it is not shut down. Otherwise the error says why, wrapping
+// ErrNotWritable or ErrClosed. It is the check to give
+// toolaudit.WithFailClosed, so that no tool runs while its call cannot be
+// audited. ctx is not used.
+func (e *Exporter) Check(context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return ErrClosed
+	}
+	if len(e.spill) == 0 {
+		return nil
+	}
+	n := 0
+	for _, sp := range e.spill {
+		n += sp.lines
+	}
+	return fmt.Errorf("%w: %d lines wait for a retry after: %v", ErrNotWritable, n, e.health.LastError)
+}
+
+// ForceFlush retries the lines waiting in the spill and, with an fsync
+// policy other than FsyncNever, fsyncs the files written to. It returns the
+// errors of both.
+func (e *Exporter) ForceFlush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	err := e.flushLocked()
+	if e.cfg.fsync != FsyncNever {
+		err = errors.Join(err, e.files.syncDirty())
+	}
+	return err
+}
+
+// retrySpill is the retry timer's work.
+func (e *Exporter) retrySpill() {
+	e.mu.Lock()
+	e.retry = nil
+	var err error
+	if !e.closed {
+		err = e.flushLocked()
+	}
+	e.mu.Unlock()
+	if err != nil {
+		otel.Handle(err)
+	}
 }
 
 // ExportSpans appends one line per tool span to its day file, one write per
@@ -132,11 +226,12 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			invalid = append(invalid, fmt.Sprintf("%q", entry.User))
 			dir = Unattributed
 		}
-		rel := layout.DayFile(dir, entry.Time)
-		c := e.batch[rel]
+		y, m, d := entry.Time.Date()
+		key := fileKey{dir, y, int(m), d}
+		c := e.batch[key]
 		if c == nil {
-			c = &chunk{user: dir}
-			e.batch[rel] = c
+			c = &chunk{user: dir, rel: layout.DayFile(dir, entry.Time)}
+			e.batch[key] = c
 		}
 		c.data = entry.AppendJSON(c.data)
 		c.data = append(c.data, '\n')
@@ -156,9 +251,13 @@ func (e *Exporter) flushLocked() error {
 	if len(spill) > 0 {
 		e.spill = make(map[string]*chunk, len(spill))
 	}
+	clear(e.byRel)
+	for _, c := range e.batch {
+		e.byRel[c.rel] = c
+	}
 	for rel, sp := range spill {
 		e.spilled -= len(sp.data)
-		if c := e.batch[rel]; c != nil {
+		if c := e.byRel[rel]; c != nil {
 			// Older lines first, in the same write.
 			sp.data = append(sp.data, c.data...)
 			sp.lines += c.lines
@@ -168,26 +267,43 @@ func (e *Exporter) flushLocked() error {
 			errs = append(errs, err)
 		}
 	}
-	for rel, c := range e.batch {
+	for key, c := range e.batch {
+		if c.lines == 0 && len(c.data) == 0 {
+			// Unused in this batch: let its buffer go.
+			delete(e.batch, key)
+			continue
+		}
 		if c.lines > 0 {
-			if err := e.write(rel, c); err != nil {
+			if err := e.write(c.rel, c); err != nil {
 				errs = append(errs, err)
 			}
 		}
-		delete(e.batch, rel)
+		if cap(c.data) > maxKeptBuffer {
+			c.data = nil
+		}
+		c.data, c.lines = c.data[:0], 0
 	}
 	return errors.Join(errs...)
 }
 
 // write appends c to rel in one write. What is not written whole is spilled.
 func (e *Exporter) write(rel string, c *chunk) error {
-	f, err := e.files.get(rel, c.user)
+	of, err := e.files.get(rel, c.user)
 	n := 0
 	if err == nil {
-		n, err = f.Write(c.data)
+		n, err = of.f.Write(c.data)
 	}
 	if err == nil {
 		e.health.LinesWritten += uint64(c.lines)
+		of.dirty = true
+		if e.cfg.fsync.batch {
+			if err := of.f.Sync(); err != nil {
+				// The lines are written; only their durability is in doubt.
+				e.health.LastError, e.health.LastErrorAt = err, time.Now()
+				return fmt.Errorf("toolaudit: fsync of %s: %w", rel, err)
+			}
+			of.dirty = false
+		}
 		return nil
 	}
 	// Keep what did not reach the file whole. A torn last line is terminated
@@ -210,8 +326,14 @@ func (e *Exporter) write(rel string, c *chunk) error {
 	}
 	e.spill[rel] = &chunk{user: c.user, data: append([]byte(nil), rest...), lines: lines}
 	e.spilled += len(rest)
+	if e.retry == nil && !e.closed {
+		e.retry = time.AfterFunc(e.cfg.retryInterval, e.retrySpill)
+	}
 	return fmt.Errorf("toolaudit: %d audit lines for %s kept for retry: %w", lines, rel, err)
 }
+
+// maxKeptBuffer is the largest line buffer kept for the next batch.
+const maxKeptBuffer = 4 << 20
 
 // Shutdown retries spilled lines once, closes the files and stops the
 // exporter. Lines still unwritten are counted as failed and reported in the
@@ -223,6 +345,11 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	e.closed = true
+	close(e.stop)
+	if e.retry != nil {
+		e.retry.Stop()
+		e.retry = nil
+	}
 	err := e.flushLocked()
 	for _, sp := range e.spill {
 		e.health.LinesFailed += uint64(sp.lines)
@@ -247,11 +374,16 @@ func (e *Exporter) Health() Health {
 func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) toolaudit.Entry {
 	end := s.EndTime()
 	sc := s.SpanContext()
+	// The ids are hex in a buffer reused for each span: the entry is
+	// encoded before the next one is made.
+	tid, sid := sc.TraceID(), sc.SpanID()
+	hex.Encode(e.ids[:32], tid[:])
+	hex.Encode(e.ids[32:], sid[:])
 	en := toolaudit.Entry{
 		Time:     end.In(e.cfg.loc),
 		Duration: end.Sub(s.StartTime()),
-		TraceID:  sc.TraceID().String(),
-		SpanID:   sc.SpanID().String(),
+		TraceID:  unsafe.String(&e.ids[0], 32),
+		SpanID:   unsafe.String(&e.ids[32], 16),
 	}
 	for _, kv := range attrs {
 		switch kv.Key {

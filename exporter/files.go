@@ -7,6 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
+
+	"go.opentelemetry.io/otel"
 
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
@@ -18,28 +21,34 @@ type files struct {
 	rootPath string
 	root     *os.Root
 	max      int
+	syncDirs bool       // fsync the folders of a newly created day file
 	lru      *list.List // of *openFile, most recent first
 	byPath   map[string]*list.Element
+	reported map[string]bool // files already reported for wide permissions
 }
 
 type openFile struct {
-	rel string
-	f   *os.File
+	rel   string
+	f     *os.File
+	dirty bool // written since the last fsync
 }
 
-func newFiles(rootPath string, max int) *files {
-	return &files{rootPath: rootPath, max: max, lru: list.New(), byPath: make(map[string]*list.Element)}
+func newFiles(rootPath string, max int, syncDirs bool) *files {
+	return &files{
+		rootPath: rootPath, max: max, syncDirs: syncDirs,
+		lru: list.New(), byPath: make(map[string]*list.Element), reported: make(map[string]bool),
+	}
 }
 
 // get returns an append handle on rel, opening (and creating) it when
 // needed. A cached handle whose file was deleted meanwhile is replaced, so
 // lines never go to an unlinked inode.
-func (fc *files) get(rel, user string) (*os.File, error) {
+func (fc *files) get(rel, user string) (*openFile, error) {
 	if el, ok := fc.byPath[rel]; ok {
 		of := el.Value.(*openFile)
 		if !unlinked(of.f) {
 			fc.lru.MoveToFront(el)
-			return of.f, nil
+			return of, nil
 		}
 		fc.drop(rel)
 	}
@@ -47,24 +56,47 @@ func (fc *files) get(rel, user string) (*os.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	fc.byPath[rel] = fc.lru.PushFront(&openFile{rel: rel, f: f})
+	of := &openFile{rel: rel, f: f}
+	fc.byPath[rel] = fc.lru.PushFront(of)
 	for fc.lru.Len() > fc.max {
 		fc.drop(fc.lru.Back().Value.(*openFile).rel)
 	}
-	return f, nil
+	return of, nil
 }
 
-// drop closes and forgets rel's handle, if open.
+// drop closes and forgets rel's handle, if open, syncing it first if dirty.
 func (fc *files) drop(rel string) {
 	if el, ok := fc.byPath[rel]; ok {
-		el.Value.(*openFile).f.Close()
+		of := el.Value.(*openFile)
+		if of.dirty {
+			if err := of.f.Sync(); err != nil {
+				otel.Handle(fmt.Errorf("toolaudit: fsync of %s: %w", rel, err))
+			}
+		}
+		of.f.Close()
 		fc.lru.Remove(el)
 		delete(fc.byPath, rel)
 	}
 }
 
-func (fc *files) closeAll() error {
+// syncDirty fsyncs every file written since its last fsync.
+func (fc *files) syncDirty() error {
 	var errs []error
+	for el := fc.lru.Front(); el != nil; el = el.Next() {
+		of := el.Value.(*openFile)
+		if of.dirty {
+			if err := of.f.Sync(); err != nil {
+				errs = append(errs, fmt.Errorf("toolaudit: fsync of %s: %w", of.rel, err))
+				continue
+			}
+			of.dirty = false
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (fc *files) closeAll() error {
+	errs := []error{fc.syncDirty()}
 	for el := fc.lru.Front(); el != nil; el = el.Next() {
 		errs = append(errs, el.Value.(*openFile).f.Close())
 	}
@@ -87,20 +119,9 @@ func (fc *files) open(rel, user string) (*os.File, error) {
 			return nil, err
 		}
 	}
-	const flag = os.O_RDWR | os.O_APPEND | os.O_CREATE
-	f, err := fc.root.OpenFile(rel, flag, 0o600)
+	f, err := fc.root.OpenFile(rel, os.O_RDWR|os.O_APPEND, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err = fc.root.MkdirAll(layout.UserDir(user), 0o700); errors.Is(err, fs.ErrNotExist) {
-			// The root itself was removed: make it again.
-			fc.root.Close()
-			fc.root = nil
-			if err = fc.openRoot(); err == nil {
-				err = fc.root.MkdirAll(layout.UserDir(user), 0o700)
-			}
-		}
-		if err == nil {
-			f, err = fc.root.OpenFile(rel, flag, 0o600)
-		}
+		f, err = fc.create(rel, user)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("toolaudit: opening audit file %s in %s: %w", rel, fc.rootPath, err)
@@ -109,7 +130,70 @@ func (fc *files) open(rel, user string) (*os.File, error) {
 		f.Close()
 		return nil, fmt.Errorf("toolaudit: checking the end of audit file %s in %s: %w", rel, fc.rootPath, err)
 	}
+	fc.checkPerm(rel, f)
 	return f, nil
+}
+
+// create makes rel and the folders above it. With syncDirs, the folders
+// that gained an entry are fsynced, so the new file survives a crash.
+func (fc *files) create(rel, user string) (*os.File, error) {
+	dir := layout.UserDir(user)
+	_, statErr := fc.root.Stat(dir)
+	if statErr != nil {
+		err := fc.root.MkdirAll(dir, 0o700)
+		if errors.Is(err, fs.ErrNotExist) {
+			// The root itself was removed: make it again.
+			fc.root.Close()
+			fc.root = nil
+			if err = fc.openRoot(); err == nil {
+				err = fc.root.MkdirAll(dir, 0o700)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	f, err := fc.root.OpenFile(rel, os.O_RDWR|os.O_APPEND|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		// Another process created it first.
+		return fc.root.OpenFile(rel, os.O_RDWR|os.O_APPEND, 0)
+	}
+	if err != nil || !fc.syncDirs {
+		return f, err
+	}
+	// fsync each folder that gained an entry: the file's, and when the
+	// folders were new, the user's and the root.
+	dirs := []string{dir}
+	if statErr != nil {
+		dirs = append(dirs, path.Dir(dir), ".")
+	}
+	for _, d := range dirs {
+		if err := fc.syncDir(d); err != nil {
+			otel.Handle(fmt.Errorf("toolaudit: fsync of folder %s in %s: %w", d, fc.rootPath, err))
+		}
+	}
+	return f, nil
+}
+
+func (fc *files) syncDir(dir string) error {
+	d, err := fc.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// checkPerm reports, once per file, a day file readable or writable by
+// others than its owner. It is left as it is: the operator chose it.
+func (fc *files) checkPerm(rel string, f *os.File) {
+	if fc.reported[rel] {
+		return
+	}
+	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
+		fc.reported[rel] = true
+		otel.Handle(fmt.Errorf("toolaudit: audit file %s in %s has permissions %v, wider than 0600; left as it is", rel, fc.rootPath, st.Mode().Perm()))
+	}
 }
 
 func (fc *files) openRoot() error {

@@ -20,10 +20,12 @@ type config struct {
 	loc           *time.Location
 	maxOpenFiles  int
 	maxSpillBytes int
+	fsync         Fsync
+	retryInterval time.Duration
 }
 
 func newConfig(opts []Option) config {
-	c := config{loc: time.Local, maxOpenFiles: DefaultMaxOpenFiles, maxSpillBytes: DefaultMaxSpillBytes}
+	c := config{loc: time.Local, maxOpenFiles: DefaultMaxOpenFiles, maxSpillBytes: DefaultMaxSpillBytes, retryInterval: DefaultRetryInterval}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -62,6 +64,53 @@ func WithMaxSpillBytes(n int) Option {
 	return optionFunc(func(c *config) {
 		if n >= 0 {
 			c.maxSpillBytes = n
+		}
+	})
+}
+
+// Fsync says when an Exporter asks the operating system to put written
+// lines on disk (fsync). The zero value is FsyncNever.
+type Fsync struct {
+	batch    bool
+	interval time.Duration
+}
+
+var (
+	// FsyncNever leaves durability to the operating system, as the
+	// reference module does: a power loss can lose the last seconds of
+	// lines; a process crash cannot.
+	FsyncNever = Fsync{}
+	// FsyncBatch fsyncs each file after each batch written to it, and the
+	// folders of each new day file: when ExportSpans (and so the tracer
+	// provider's ForceFlush) returns, the lines survive a power loss.
+	FsyncBatch = Fsync{batch: true}
+)
+
+// FsyncInterval fsyncs the files written to every d (and on ForceFlush and
+// Shutdown), and the folders of each new day file. d <= 0 means FsyncBatch.
+func FsyncInterval(d time.Duration) Fsync {
+	if d <= 0 {
+		return FsyncBatch
+	}
+	return Fsync{interval: d}
+}
+
+// WithFsync sets when lines are fsynced (default FsyncNever).
+func WithFsync(f Fsync) Option {
+	return optionFunc(func(c *config) { c.fsync = f })
+}
+
+// DefaultRetryInterval is how long an Exporter waits before it retries lines
+// whose write failed, when no export comes sooner.
+const DefaultRetryInterval = time.Second
+
+// WithRetryInterval sets how long to wait before retrying spilled lines
+// when no export comes sooner (default DefaultRetryInterval). d <= 0 is
+// ignored.
+func WithRetryInterval(d time.Duration) Option {
+	return optionFunc(func(c *config) {
+		if d > 0 {
+			c.retryInterval = d
 		}
 	})
 }

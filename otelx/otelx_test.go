@@ -25,11 +25,12 @@ func startTool(ctx context.Context, tr trace.Tracer) trace.Span {
 
 // slowExporter records what it receives, taking its time.
 type slowExporter struct {
-	delay   time.Duration
-	mu      sync.Mutex
-	spans   []sdktrace.ReadOnlySpan
-	batches int
-	shut    atomic.Bool
+	delay    time.Duration
+	mu       sync.Mutex
+	spans    []sdktrace.ReadOnlySpan
+	batches  int
+	maxBatch int
+	shut     atomic.Bool
 }
 
 func (e *slowExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlySpan) error {
@@ -38,6 +39,7 @@ func (e *slowExporter) ExportSpans(_ context.Context, spans []sdktrace.ReadOnlyS
 	defer e.mu.Unlock()
 	e.spans = append(e.spans, spans...)
 	e.batches++
+	e.maxBatch = max(e.maxBatch, len(spans))
 	return nil
 }
 
@@ -108,6 +110,7 @@ func TestBackPressureNotDrops(t *testing.T) {
 	assert.Equal(t, 2000, audit.count(), "ForceFlush returns once everything ended is exported")
 	audit.mu.Lock()
 	assert.Greater(t, audit.batches, 1)
+	assert.LessOrEqual(t, audit.maxBatch, 8, "never more queued than the bound")
 	audit.mu.Unlock()
 	require.NoError(t, tp.Shutdown(context.Background()))
 }

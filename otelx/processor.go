@@ -126,13 +126,25 @@ func (p *AuditProcessor) run() {
 	}
 }
 
+// Flusher is implemented by exporters that hold work of their own, such
+// as the JSONL exporter's retry spill and fsync.
+type Flusher interface {
+	ForceFlush(ctx context.Context) error
+}
+
 // ForceFlush waits until every tool span that ended before the call has been
-// exported, or ctx is done.
+// exported, or ctx is done, then flushes the exporter if it is a Flusher.
 func (p *AuditProcessor) ForceFlush(ctx context.Context) error {
 	p.mu.Lock()
 	target := p.enqueued
 	p.mu.Unlock()
-	return p.waitExported(ctx, target)
+	if err := p.waitExported(ctx, target); err != nil {
+		return err
+	}
+	if f, ok := p.exp.(Flusher); ok {
+		return f.ForceFlush(ctx)
+	}
+	return nil
 }
 
 func (p *AuditProcessor) waitExported(ctx context.Context, target uint64) error {

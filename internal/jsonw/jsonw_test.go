@@ -71,3 +71,21 @@ func TestValidObject(t *testing.T) {
 		assert.False(t, ValidObject([]byte(in)), in)
 	}
 }
+
+func TestScanObjectAgreesWithEncodingJSON(t *testing.T) {
+	inputs := []string{
+		`{}`, `{"a":1}`, `{ "a" : 1 }`, `{"a":[1,2,{"b":null}],"c":true,"d":false}`, `{"a":-0.5e+10}`,
+		`{"a":"\u00e9\n\""}`, "{\"a\":\"\u2028\"}", "{\"a\":\"\xff\"}", `{"a":01}`, `{"a":1.}`, `{"a":.5}`,
+		`{"a":}`, `{"a"}`, `{"a":1,}`, `{,}`, `[1]`, `"x"`, `{} {}`, `{"a":[}`, `{"a":"\x"}`, `{"a":"\u12"}`,
+		"{\"a\":\"\x01\"}", `{"a":tru}`, `{"a":nul}`, `{"a":1e}`, `{"a":-}`, `{"a":[1 2]}`, `{"a":{"b":1}}}`,
+		`{"a":"b"` + "\n}", `  {"a":1}  `, strings.Repeat(`{"a":[`, 100) + "1" + strings.Repeat("]}", 100),
+	}
+	for _, in := range inputs {
+		valid, clean := ScanObject([]byte(in))
+		assert.Equal(t, ValidObject([]byte(in)), valid, "%q", in)
+		if valid {
+			// Clean means AppendRaw would not change it.
+			assert.Equal(t, clean, string(AppendRaw(nil, []byte(in), -1)) == in, "%q", in)
+		}
+	}
+}
