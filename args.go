@@ -9,31 +9,51 @@ import (
 	"strconv"
 
 	"github.com/toolaudit/toolaudit/internal/jsonw"
+	"github.com/toolaudit/toolaudit/internal/redact"
 )
 
 // maxArgDepth bounds the nesting of recorded arguments; deeper values are
 // replaced by a placeholder so hostile input costs bounded time and stack.
 const maxArgDepth = 64
 
+// argEncoder records arguments: string values truncated to limit code
+// points, members whose key red finds sensitive redacted, nesting cut at
+// maxArgDepth.
+type argEncoder struct {
+	limit int
+	red   *redact.Redactor
+}
+
 func appendArgString(b []byte, s string, limit int) []byte {
 	return jsonw.AppendTruncated(b, s, limit)
 }
 
-// appendArgsMap appends args as a JSON object with sorted keys, string
-// values at any depth truncated to limit code points.
-func appendArgsMap(b []byte, args map[string]any, limit int) []byte {
-	return appendValue(b, args, limit, 0)
+// appendArgsMap appends args as a JSON object with sorted keys.
+func (ae argEncoder) appendArgsMap(b []byte, args map[string]any) []byte {
+	return ae.appendValue(b, args, 0)
+}
+
+// appendMember appends the value of the member k, redacted if k is
+// sensitive.
+func (ae argEncoder) appendMember(b []byte, k string, v any, depth int) []byte {
+	if !ae.red.Sensitive(k) {
+		return ae.appendValue(b, v, depth)
+	}
+	if s, ok := v.(string); ok {
+		return ae.red.AppendReplacement(b, []byte(s))
+	}
+	return ae.red.AppendReplacement(b, argEncoder{limit: -1}.appendValue(nil, v, depth))
 }
 
 // appendArgsAny appends v, the input of a typed tool, as a JSON object: v
 // is marshalled as encoding/json does, its string values truncated; a value
 // that is not a JSON object is recorded as {"input": value}.
-func appendArgsAny(b []byte, v any, limit int) []byte {
+func (ae argEncoder) appendArgsAny(b []byte, v any) []byte {
 	if m, ok := v.(map[string]any); ok {
-		return appendArgsMap(b, m, limit)
+		return ae.appendArgsMap(b, m)
 	}
 	start := len(b)
-	b = appendValue(b, v, limit, 0)
+	b = ae.appendValue(b, v, 0)
 	if len(b) > start && b[start] == '{' {
 		return b
 	}
@@ -43,7 +63,8 @@ func appendArgsAny(b []byte, v any, limit int) []byte {
 	return append(b, '}')
 }
 
-func appendValue(b []byte, v any, limit, depth int) []byte {
+func (ae argEncoder) appendValue(b []byte, v any, depth int) []byte {
+	limit := ae.limit
 	if depth > maxArgDepth {
 		return append(b, `"[too deep]"`...)
 	}
@@ -84,7 +105,7 @@ func appendValue(b []byte, v any, limit, depth int) []byte {
 		}
 		return appendArgString(b, string(x), limit)
 	case json.RawMessage:
-		return appendRaw(b, x, limit)
+		return ae.appendRaw(b, x, depth)
 	case map[string]any:
 		keys := make([]string, 0, len(x))
 		for k := range x {
@@ -98,7 +119,7 @@ func appendValue(b []byte, v any, limit, depth int) []byte {
 			}
 			b = jsonw.AppendString(b, k)
 			b = append(b, ':')
-			b = appendValue(b, x[k], limit, depth+1)
+			b = ae.appendMember(b, k, x[k], depth+1)
 		}
 		return append(b, '}')
 	case []any:
@@ -107,7 +128,7 @@ func appendValue(b []byte, v any, limit, depth int) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendValue(b, e, limit, depth+1)
+			b = ae.appendValue(b, e, depth+1)
 		}
 		return append(b, ']')
 	case []string:
@@ -132,17 +153,21 @@ func appendValue(b []byte, v any, limit, depth int) []byte {
 			}
 			b = jsonw.AppendString(b, k)
 			b = append(b, ':')
-			b = appendArgString(b, x[k], limit)
+			if ae.red.Sensitive(k) {
+				b = ae.red.AppendReplacement(b, []byte(x[k]))
+			} else {
+				b = appendArgString(b, x[k], limit)
+			}
 		}
 		return append(b, '}')
 	}
-	return appendMarshalled(b, v, limit)
+	return ae.appendMarshalled(b, v, depth)
 }
 
 // appendMarshalled records a value of any other type the way encoding/json
 // marshals it, or a placeholder naming its type when it cannot be marshalled
 // (channels, functions, cycles, a MarshalJSON that fails or panics).
-func appendMarshalled(b []byte, v any, limit int) (out []byte) {
+func (ae argEncoder) appendMarshalled(b []byte, v any, depth int) (out []byte) {
 	placeholder := func() []byte {
 		return jsonw.AppendString(b, fmt.Sprintf("[unencodable %s]", reflect.TypeOf(v)))
 	}
@@ -157,14 +182,14 @@ func appendMarshalled(b []byte, v any, limit int) (out []byte) {
 	if err := enc.Encode(v); err != nil {
 		return placeholder()
 	}
-	return appendRaw(b, bytes.TrimRight(buf.Bytes(), "\n"), limit)
+	return ae.appendRaw(b, bytes.TrimRight(buf.Bytes(), "\n"), depth)
 }
 
 // appendRaw appends raw JSON compacted, its string values truncated.
 // Invalid JSON is recorded as a string holding the text.
-func appendRaw(b []byte, raw []byte, limit int) []byte {
+func (ae argEncoder) appendRaw(b []byte, raw []byte, depth int) []byte {
 	if !json.Valid(raw) {
-		return appendArgString(b, string(raw), limit)
+		return appendArgString(b, string(raw), ae.limit)
 	}
-	return jsonw.AppendRaw(b, raw, limit)
+	return jsonw.AppendRawOptions(b, raw, jsonw.RawOptions{Limit: ae.limit, MaxDepth: maxArgDepth + 1 - depth, Redact: ae.red})
 }

@@ -2,8 +2,11 @@ package toolaudit
 
 import (
 	"context"
+	"slices"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/toolaudit/toolaudit/internal/redact"
 )
 
 // Default truncation limits, the reference module's.
@@ -15,6 +18,10 @@ const (
 	// snippet.
 	DefaultSnippetLimit = 300
 )
+
+// DefaultRedactKeys are the argument key patterns whose values are
+// redacted by default (see WithRedactKeys for how keys match).
+var DefaultRedactKeys = slices.Clone(redact.DefaultKeys)
 
 // Call describes a tool call to an Authorizer.
 type Call struct {
@@ -50,6 +57,9 @@ type config struct {
 	argLimit     int
 	snippetLimit int
 	failClosed   func(context.Context) error
+	redactKeys   []string
+	hmacKey      []byte
+	redactResult func(tool, text string) string
 }
 
 func newConfig(base *config, opts []Option) config {
@@ -57,7 +67,7 @@ func newConfig(base *config, opts []Option) config {
 	if base != nil {
 		c = *base
 	} else {
-		c = config{argLimit: DefaultArgLimit, snippetLimit: DefaultSnippetLimit}
+		c = config{argLimit: DefaultArgLimit, snippetLimit: DefaultSnippetLimit, redactKeys: DefaultRedactKeys}
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -132,6 +142,39 @@ func WithFailClosed(check func(context.Context) error) Option {
 	return optionFunc(func(c *config) {
 		if check != nil {
 			c.failClosed = check
+		}
+	})
+}
+
+// WithRedactKeys replaces the patterns of argument keys whose values are
+// recorded as "[REDACTED]" (default DefaultRedactKeys: password, passwd,
+// secret, token, api_key, apikey, authorization, cookie, private_key). A
+// key matches a pattern when the pattern's words appear together among the
+// key's words, case-insensitively, at any depth of the arguments; words are
+// split at '_', '-', '.', spaces and camelCase, so "api_key" matches
+// "apiKey", "X-Api-Key" and "openai_api_key", and "token" matches
+// "access_token" but not "max_tokens". No patterns turns redaction off. The
+// tool itself always receives the real values.
+func WithRedactKeys(patterns ...string) Option {
+	return optionFunc(func(c *config) { c.redactKeys = slices.Clone(patterns) })
+}
+
+// WithRedactHMAC records a redacted value as "hmac-sha256:" and the hex
+// HMAC-SHA256 of the value under key (of the string itself for a string,
+// of its JSON otherwise), as Vault's audit devices do: equal secrets can be
+// correlated without being stored. An empty key means "[REDACTED]".
+func WithRedactHMAC(key []byte) Option {
+	return optionFunc(func(c *config) { c.hmacKey = slices.Clone(key) })
+}
+
+// WithResultRedactor passes every result text (the tool's output or error
+// message) through redact before anything is recorded: result_chars and
+// the snippet are those of what it returns. The caller still gets the real
+// result. A nil function is ignored.
+func WithResultRedactor(redact func(tool, text string) string) Option {
+	return optionFunc(func(c *config) {
+		if redact != nil {
+			c.redactResult = redact
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/toolaudit/toolaudit/internal/jsonw"
+	"github.com/toolaudit/toolaudit/internal/redact"
 	"github.com/toolaudit/toolaudit/otelx"
 )
 
@@ -40,7 +41,7 @@ func (m *Middleware) Wrap(name string, fn Tool, opts ...Option) Tool {
 	b := m.bind(name, opts)
 	return func(ctx context.Context, args map[string]any) (string, error) {
 		return invoke(ctx, b, args, func(buf []byte) []byte {
-			return appendArgsMap(buf, args, b.cfg.argLimit)
+			return b.args.appendArgsMap(buf, args)
 		}, func(ctx context.Context) (string, error) {
 			return fn(ctx, args)
 		}, identity)
@@ -64,7 +65,7 @@ func WrapFunc[In, Out any](m *Middleware, name string, fn func(context.Context, 
 	b := m.bind(name, opts)
 	return func(ctx context.Context, in In) (Out, error) {
 		return invoke(ctx, b, in, func(buf []byte) []byte {
-			return appendArgsAny(buf, in, b.cfg.argLimit)
+			return b.args.appendArgsAny(buf, in)
 		}, func(ctx context.Context) (Out, error) {
 			return fn(ctx, in)
 		}, renderResult[Out])
@@ -77,6 +78,7 @@ type binding struct {
 	spanName string
 	cfg      config
 	tracer   trace.Tracer
+	args     argEncoder
 }
 
 func (m *Middleware) bind(name string, opts []Option) *binding {
@@ -91,6 +93,7 @@ func (m *Middleware) bind(name string, opts []Option) *binding {
 		spanName: otelx.SpanNamePrefix + name,
 		cfg:      cfg,
 		tracer:   tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version)),
+		args:     argEncoder{limit: cfg.argLimit, red: redact.New(cfg.redactKeys, cfg.hmacKey)},
 	}
 }
 
@@ -201,6 +204,9 @@ func (b *binding) admit(ctx context.Context, call Call) error {
 // finish records the outcome of a call on its span and ends it.
 func (b *binding) finish(span trace.Span, recording bool, status Status, text, errType string) {
 	if recording {
+		if b.cfg.redactResult != nil {
+			text = b.cfg.redactResult(b.name, text)
+		}
 		snippet, _ := jsonw.Prefix(text, b.cfg.snippetLimit)
 		span.SetAttributes(
 			otelx.KeyStatus.String(string(status)),

@@ -37,6 +37,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/internal/jsonw"
 	"github.com/toolaudit/toolaudit/internal/layout"
 	"github.com/toolaudit/toolaudit/otelx"
 )
@@ -233,7 +234,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			c = &chunk{user: dir, rel: layout.DayFile(dir, entry.Time)}
 			e.batch[key] = c
 		}
-		c.data = entry.AppendJSON(c.data)
+		c.data = e.appendLine(c.data, &entry)
 		c.data = append(c.data, '\n')
 		c.lines++
 	}
@@ -420,6 +421,38 @@ func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) 
 		}
 	}
 	return en
+}
+
+// appendLine appends en's line, shrunk to the line cap if needed.
+func (e *Exporter) appendLine(b []byte, en *toolaudit.Entry) []byte {
+	start := len(b)
+	b = en.AppendJSON(b)
+	if len(b)-start <= e.cfg.maxLine {
+		return b
+	}
+	orig := en.Args
+	if valid, _ := jsonw.ScanObject(orig); valid {
+		for _, limit := range []int{100, 10} {
+			en.Args = jsonw.AppendRaw(nil, orig, limit)
+			if b = en.AppendJSON(b[:start]); len(b)-start <= e.cfg.maxLine {
+				return b
+			}
+		}
+	}
+	en.Args = fmt.Appendf(nil, `{"_truncated":"arguments of %d bytes removed: the line exceeded %d bytes"}`, len(orig), e.cfg.maxLine)
+	for _, f := range []*string{&en.User, &en.Engine, &en.Model, &en.Tool, &en.CallID} {
+		*f = cut(*f, 256)
+	}
+	en.ResultSnippet = cut(en.ResultSnippet, 300)
+	// Now about 10 KiB at most whatever the input, under the smallest cap.
+	return en.AppendJSON(b[:start])
+}
+
+func cut(s string, n int) string {
+	if p, ok := jsonw.Prefix(s, n); ok {
+		return p + "…"
+	}
+	return s
 }
 
 func lastNewline(b []byte) int {

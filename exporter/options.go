@@ -22,10 +22,11 @@ type config struct {
 	maxSpillBytes int
 	fsync         Fsync
 	retryInterval time.Duration
+	maxLine       int
 }
 
 func newConfig(opts []Option) config {
-	c := config{loc: time.Local, maxOpenFiles: DefaultMaxOpenFiles, maxSpillBytes: DefaultMaxSpillBytes, retryInterval: DefaultRetryInterval}
+	c := config{loc: time.Local, maxOpenFiles: DefaultMaxOpenFiles, maxSpillBytes: DefaultMaxSpillBytes, retryInterval: DefaultRetryInterval, maxLine: DefaultMaxLineBytes}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -111,6 +112,22 @@ func WithRetryInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {
 			c.retryInterval = d
+		}
+	})
+}
+
+// DefaultMaxLineBytes caps the length of one line.
+const DefaultMaxLineBytes = 64 << 10
+
+// WithMaxLineBytes caps the length of one line (default
+// DefaultMaxLineBytes; at least 16 KiB). A longer line is shrunk, never
+// dropped: first its string argument values are cut to 100, then to 10 code
+// points; then its arguments are replaced by {"_truncated": "..."} and its
+// other text fields cut to 256 code points (the snippet to 300).
+func WithMaxLineBytes(n int) Option {
+	return optionFunc(func(c *config) {
+		if n > 0 {
+			c.maxLine = max(n, 16<<10)
 		}
 	})
 }

@@ -139,3 +139,48 @@ func TestStdoutForwarder(t *testing.T) {
 	assert.Contains(t, buf.String(), `"Name": "execute_tool t"`)
 	assert.Contains(t, buf.String(), `"gen_ai.operation.name"`)
 }
+
+func TestForwardersGetContentOnlyWhenOptedIn(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     string
+		opts    []otelx.Option
+		content bool
+	}{
+		{"default", "", nil, false},
+		{"env true", "true", nil, true},
+		{"env TRUE", "TRUE", nil, true},
+		{"env false", "false", nil, false},
+		{"option on", "", []otelx.Option{otelx.WithContentCapture(true)}, true},
+		{"option off beats env", "true", []otelx.Option{otelx.WithContentCapture(false)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(otelx.EnvCaptureContent, tt.env)
+			audit := &slowExporter{}
+			fwd := tracetest.NewInMemoryExporter()
+			tp, err := otelx.NewTracerProvider(audit, append(tt.opts, otelx.WithForwarder(fwd))...)
+			require.NoError(t, err)
+			_, span := tp.Tracer("t").Start(context.Background(), "execute_tool x", trace.WithAttributes(
+				otelx.KeyOperationName.String(otelx.OperationExecuteTool),
+				otelx.KeyToolCallArguments.String(`{"q":"private"}`),
+				otelx.KeyToolCallResult.String("private result"),
+				otelx.KeyToolName.String("x")))
+			span.End()
+			require.NoError(t, tp.ForceFlush(context.Background()))
+			spans := fwd.GetSpans()
+			require.Len(t, spans, 1)
+			keys := map[attribute.Key]bool{}
+			for _, kv := range spans[0].Attributes {
+				keys[kv.Key] = true
+			}
+			assert.Equal(t, tt.content, keys[otelx.KeyToolCallArguments])
+			assert.Equal(t, tt.content, keys[otelx.KeyToolCallResult])
+			assert.True(t, keys[otelx.KeyToolName], "other attributes stay")
+			audit.mu.Lock()
+			assert.Len(t, audit.spans[0].Attributes(), 4, "the audit always has the content")
+			audit.mu.Unlock()
+			require.NoError(t, tp.Shutdown(context.Background()))
+		})
+	}
+}

@@ -18,10 +18,28 @@ func (f optionFunc) apply(c *config) { f(c) }
 type config struct {
 	sampler    sdktrace.Sampler
 	resource   *resource.Resource
-	forwarders []sdktrace.SpanProcessor
+	forwarders []forwarder
+	capture    *bool
 	maxQueue   int
 	extra      []sdktrace.TracerProviderOption
 	err        error
+}
+
+// forwarder is an exporter for a tracing backend, wrapped in its span
+// processor once the content policy is known.
+type forwarder struct {
+	exp   sdktrace.SpanExporter
+	sync  bool
+	batch []sdktrace.BatchSpanProcessorOption
+}
+
+// WithContentCapture says whether spans forwarded to backends keep the
+// content attributes gen_ai.tool.call.arguments and
+// gen_ai.tool.call.result. By default they do only when the environment
+// variable OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT is "true", as
+// the GenAI conventions say. The audit always has them.
+func WithContentCapture(on bool) Option {
+	return optionFunc(func(c *config) { c.capture = &on })
 }
 
 // WithSampler sets the sampler that decides what reaches the forwarders. It
@@ -50,7 +68,7 @@ func WithResource(r *resource.Resource) Option {
 func WithForwarder(exp sdktrace.SpanExporter, opts ...sdktrace.BatchSpanProcessorOption) Option {
 	return optionFunc(func(c *config) {
 		if exp != nil {
-			c.forwarders = append(c.forwarders, sdktrace.NewBatchSpanProcessor(exp, opts...))
+			c.forwarders = append(c.forwarders, forwarder{exp: exp, batch: opts})
 		}
 	})
 }
@@ -67,7 +85,7 @@ func WithStdout(w io.Writer) Option {
 			c.err = err
 			return
 		}
-		c.forwarders = append(c.forwarders, sdktrace.NewSimpleSpanProcessor(exp))
+		c.forwarders = append(c.forwarders, forwarder{exp: exp, sync: true})
 	})
 }
 
@@ -86,7 +104,8 @@ func WithTracerProviderOptions(opts ...sdktrace.TracerProviderOption) Option {
 
 // NewTracerProvider returns a tracer provider wired for auditing: every tool
 // span, sampled or not, goes to audit through an AuditProcessor, and sampled
-// spans go to each forwarder. audit may be nil when only forwarding is
+// spans go to each forwarder, without the tool call arguments and result
+// unless content capture is on (WithContentCapture). audit may be nil when only forwarding is
 // wanted. Shutdown on the provider flushes the audit first, then the
 // forwarders, and returns once everything accepted is written.
 //
@@ -108,8 +127,20 @@ func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.T
 	if audit != nil {
 		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(NewAuditProcessor(audit, c.maxQueue)))
 	}
+	capture := captureFromEnv()
+	if c.capture != nil {
+		capture = *c.capture
+	}
 	for _, f := range c.forwarders {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(f))
+		exp := f.exp
+		if !capture {
+			exp = WithoutContent(exp)
+		}
+		if f.sync {
+			tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(exp)))
+		} else {
+			tpOpts = append(tpOpts, sdktrace.WithBatcher(exp, f.batch...))
+		}
 	}
 	tpOpts = append(tpOpts, c.extra...)
 	return sdktrace.NewTracerProvider(tpOpts...), nil

@@ -2,6 +2,7 @@ package reader
 
 import (
 	"context"
+	"io"
 	"iter"
 
 	"github.com/toolaudit/toolaudit"
@@ -23,7 +24,8 @@ func (r *Reader) Day(ctx context.Context, user, day string) ([]toolaudit.Entry, 
 
 // IterDay yields user's entries of day (YYYY-MM-DD) in file order, reading
 // the file as it goes: memory stays bounded (about the longest line allowed)
-// whatever the file's size. An invalid user or day, or a read error, is
+// whatever the file's size. It reads the file as it was when opened: lines
+// appended meanwhile are not yielded. An invalid user or day, or a read error, is
 // yielded once as an error, and iteration ends.
 func (r *Reader) IterDay(ctx context.Context, user, day string) iter.Seq2[toolaudit.Entry, error] {
 	return func(yield func(toolaudit.Entry, error) bool) {
@@ -44,7 +46,7 @@ func (r *Reader) IterDay(ctx context.Context, user, day string) iter.Seq2[toolau
 			return
 		}
 		defer root.Close()
-		f, _, err := openDay(root, layout.DayFile(user, t))
+		f, size, err := openDay(root, layout.DayFile(user, t))
 		if f == nil {
 			if err != nil {
 				yield(toolaudit.Entry{}, err)
@@ -52,7 +54,9 @@ func (r *Reader) IterDay(ctx context.Context, user, day string) iter.Seq2[toolau
 			return
 		}
 		defer f.Close()
-		lines := newForward(f, r.maxLine)
+		// Read what the file held when opened: a file that keeps growing
+		// would otherwise never end.
+		lines := newForward(io.LimitReader(f, size), r.maxLine)
 		for n := 1; ; n++ {
 			if n%ctxCheckInterval == 0 {
 				if err := ctx.Err(); err != nil {

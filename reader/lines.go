@@ -14,14 +14,17 @@ const blockSize = 64 << 10
 // backward yields the lines of a file from its end to its start, reading it
 // in blocks, so that the newest lines of a large file cost what they
 // weigh, not what the file weighs. Lines longer than max are skipped whole;
-// memory stays under about 2*max + blockSize.
+// memory stays under about 2*max + blockSize, and blocks are read into one
+// buffer that grows at its front, so reading costs few allocations.
 type backward struct {
-	f    *os.File
-	max  int
-	off  int64  // file offset of buf[0]
-	buf  []byte // file[off:end of the next line to yield]
-	skip bool   // the line being assembled is over max: drop it
-	done bool
+	f     *os.File
+	max   int
+	off   int64  // file offset of store[start]
+	store []byte // the unread bytes are store[start:end]
+	start int
+	end   int
+	skip  bool // the line being assembled is over max: drop it
+	done  bool
 }
 
 func newBackward(f *os.File, size int64, max int) *backward {
@@ -32,9 +35,10 @@ func newBackward(f *os.File, size int64, max int) *backward {
 // valid until the following call, or ok=false at the start of the file.
 func (b *backward) next() (line []byte, ok bool, err error) {
 	for {
-		if i := bytes.LastIndexByte(b.buf, '\n'); i >= 0 {
-			line = b.buf[i+1:]
-			b.buf = b.buf[:i]
+		buf := b.store[b.start:b.end]
+		if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+			line = buf[i+1:]
+			b.end = b.start + i
 			if b.skip {
 				b.skip = false
 				continue
@@ -42,28 +46,42 @@ func (b *backward) next() (line []byte, ok bool, err error) {
 			return line, true, nil
 		}
 		if b.off == 0 {
-			if b.done {
+			if b.done || b.skip {
 				return nil, false, nil
 			}
 			b.done = true
-			if b.skip {
-				return nil, false, nil
-			}
-			return b.buf, true, nil
+			return buf, true, nil
 		}
-		if len(b.buf) > b.max {
-			b.buf, b.skip = b.buf[:0], true
+		if len(buf) > b.max || b.skip {
+			// Over the limit: forget the line's bytes, keep the buffer.
+			b.start, b.end, b.skip = len(b.store), len(b.store), true
 		}
-		n := int64(max(blockSize, len(b.buf)))
-		n = min(n, b.off)
-		nb := make([]byte, int(n)+len(b.buf))
-		if _, err := b.f.ReadAt(nb[:n], b.off-n); err != nil && !errors.Is(err, io.EOF) {
+		n := int(min(int64(blockSize), b.off))
+		if b.start < n {
+			b.grow(n)
+		}
+		got, err := b.f.ReadAt(b.store[b.start-n:b.start], b.off-int64(n))
+		if err != nil && !errors.Is(err, io.EOF) {
 			return nil, false, err
 		}
-		copy(nb[n:], b.buf)
-		b.buf = nb
-		b.off -= n
+		if got < n {
+			// The file was truncated under us: what is left to read is
+			// not what the lines already returned followed.
+			b.off, b.start, b.end, b.done = 0, 0, 0, true
+			return nil, false, nil
+		}
+		b.start -= n
+		b.off -= int64(n)
 	}
+}
+
+// grow makes room for n bytes before store[start].
+func (b *backward) grow(n int) {
+	used := b.end - b.start
+	size := max(2*len(b.store), used+n+blockSize)
+	ns := make([]byte, size)
+	copy(ns[size-used:], b.store[b.start:b.end])
+	b.store, b.start, b.end = ns, size-used, size
 }
 
 // forward yields the lines of r in order, skipping lines longer than max;

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/toolaudit/toolaudit/internal/redact"
 )
 
 // Prefix returns the first n code points of s and whether s was longer.
@@ -40,15 +42,53 @@ func AppendTruncated(b []byte, s string, limit int) []byte {
 	return append(b, ` chars total]"`...)
 }
 
-// AppendRaw appends the valid JSON raw with its insignificant whitespace
-// removed, its string values (not object keys) truncated as AppendTruncated
-// does, and every string written as AppendString writes it, so that the
-// result is one safe line. The caller must have checked raw with json.Valid.
+// RawOptions says how AppendRawOptions rewrites JSON.
+type RawOptions struct {
+	// Limit truncates string values (not keys) as AppendTruncated does;
+	// negative means never.
+	Limit int
+	// MaxDepth replaces containers nested deeper than it by the string
+	// "[too deep]"; 0 means no limit.
+	MaxDepth int
+	// Redact, when not nil, replaces the value of every object member
+	// whose key it finds sensitive.
+	Redact *redact.Redactor
+}
+
+// TooDeep replaces a value nested deeper than the limit.
+const TooDeep = `"[too deep]"`
+
+// AppendRaw is AppendRawOptions with only a truncation limit.
 func AppendRaw(b []byte, raw []byte, limit int) []byte {
+	return AppendRawOptions(b, raw, RawOptions{Limit: limit})
+}
+
+// AppendRawOptions appends the valid JSON raw with its insignificant
+// whitespace removed, every string written as AppendString writes it (so
+// the result is one safe line), and string values truncated, deep values
+// cut and sensitive members redacted as o says. The caller must have
+// checked raw with json.Valid.
+func AppendRawOptions(b []byte, raw []byte, o RawOptions) []byte {
+	depth := 0
 	for i := 0; i < len(raw); {
 		c := raw[i]
 		switch c {
 		case ' ', '\t', '\n', '\r':
+			i++
+			continue
+		case '{', '[':
+			if o.MaxDepth > 0 && depth >= o.MaxDepth {
+				b = append(b, TooDeep...)
+				i = skipValue(raw, i)
+				continue
+			}
+			depth++
+			b = append(b, c)
+			i++
+			continue
+		case '}', ']':
+			depth--
+			b = append(b, c)
 			i++
 			continue
 		case '"':
@@ -57,37 +97,104 @@ func AppendRaw(b []byte, raw []byte, limit int) []byte {
 			i++
 			continue
 		}
-		end := i + 1
-		for raw[end] != '"' {
-			if raw[end] == '\\' {
-				end++
-			}
-			end++
-		}
-		end++ // past the closing quote
+		end := stringEnd(raw, i)
 		lit := raw[i:end]
-		next := end
-		for next < len(raw) && (raw[next] == ' ' || raw[next] == '\t' || raw[next] == '\n' || raw[next] == '\r') {
-			next++
-		}
+		next := skipSpace(raw, end)
 		isKey := next < len(raw) && raw[next] == ':'
 		// A literal of n bytes holds at most n-2 code points.
-		if safeLiteral(lit) && (isKey || limit < 0 || len(lit)-2 <= limit) {
+		if safeLiteral(lit) && (isKey || o.Limit < 0 || len(lit)-2 <= o.Limit) {
 			b = append(b, lit...)
 		} else {
-			var s string
-			if json.Unmarshal(lit, &s) != nil {
-				s = string(lit[1 : len(lit)-1])
-			}
+			s := unquote(lit)
 			if isKey {
 				b = AppendString(b, s)
 			} else {
-				b = AppendTruncated(b, s, limit)
+				b = AppendTruncated(b, s, o.Limit)
 			}
 		}
 		i = end
+		if isKey && o.Redact != nil && o.Redact.Sensitive(unquote(lit)) {
+			b = append(b, ':')
+			start := skipSpace(raw, next+1)
+			stop := skipValue(raw, start)
+			b = o.Redact.AppendReplacement(b, redactedText(raw[start:stop]))
+			i = stop
+		}
 	}
 	return b
+}
+
+// redactedText is what a redacted value is hashed as: a string's text, or
+// any other value's compact JSON.
+func redactedText(v []byte) []byte {
+	if len(v) > 0 && v[0] == '"' {
+		return []byte(unquote(v))
+	}
+	return AppendRaw(nil, v, -1)
+}
+
+func unquote(lit []byte) string {
+	var s string
+	if json.Unmarshal(lit, &s) != nil {
+		s = string(lit[1 : len(lit)-1])
+	}
+	return s
+}
+
+// stringEnd returns the index just past the string literal starting at i.
+func stringEnd(raw []byte, i int) int {
+	end := i + 1
+	for end < len(raw) && raw[end] != '"' {
+		if raw[end] == '\\' {
+			end++
+		}
+		end++
+	}
+	return min(end+1, len(raw))
+}
+
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just past the valid JSON value starting at i.
+func skipValue(raw []byte, i int) int {
+	if i >= len(raw) {
+		return i
+	}
+	switch raw[i] {
+	case '"':
+		return stringEnd(raw, i)
+	case '{', '[':
+		depth := 0
+		for i < len(raw) {
+			switch raw[i] {
+			case '"':
+				i = stringEnd(raw, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(raw) {
+		switch raw[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
 }
 
 // safeLiteral reports whether a JSON string literal can be copied as it is:
