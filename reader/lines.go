@@ -39,14 +39,14 @@ func (b *backward) next() (line []byte, ok bool, err error) {
 		if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
 			line = buf[i+1:]
 			b.end = b.start + i
-			if b.skip {
+			if b.skip || len(line) > b.max {
 				b.skip = false
 				continue
 			}
 			return line, true, nil
 		}
 		if b.off == 0 {
-			if b.done || b.skip {
+			if b.done || b.skip || len(buf) > b.max {
 				return nil, false, nil
 			}
 			b.done = true
@@ -75,10 +75,17 @@ func (b *backward) next() (line []byte, ok bool, err error) {
 	}
 }
 
-// grow makes room for n bytes before store[start].
+// grow makes room for n bytes before store[start]: it moves the unread
+// bytes to the end of the store when that is enough, else moves them to a
+// store twice as large.
 func (b *backward) grow(n int) {
 	used := b.end - b.start
-	size := max(2*len(b.store), used+n+blockSize)
+	if used+n <= len(b.store) {
+		copy(b.store[len(b.store)-used:], b.store[b.start:b.end])
+		b.start, b.end = len(b.store)-used, len(b.store)
+		return
+	}
+	size := max(2*used, used+n+blockSize)
 	ns := make([]byte, size)
 	copy(ns[size-used:], b.store[b.start:b.end])
 	b.store, b.start, b.end = ns, size-used, size
@@ -112,6 +119,9 @@ func (fw *forward) next() (line []byte, ok bool, err error) {
 			if line[len(line)-1] == '\n' {
 				line = line[:len(line)-1]
 			}
+			if len(line) > fw.max {
+				continue
+			}
 			return line, true, nil
 		}
 		if err == io.EOF {
@@ -129,7 +139,8 @@ func (fw *forward) readLong() bool {
 		part, err := fw.r.ReadSlice('\n')
 		if !over {
 			fw.long = append(fw.long, part...)
-			if len(fw.long) > fw.max {
+			// The limit is on the line without its newline.
+			if len(fw.long) > fw.max+1 || len(fw.long) == fw.max+1 && fw.long[fw.max] != '\n' {
 				over, fw.long = true, fw.long[:0]
 			}
 		}

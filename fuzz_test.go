@@ -1,0 +1,95 @@
+package toolaudit
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/toolaudit/toolaudit/internal/redact"
+)
+
+// oneSafeLine fails unless b is one line of valid JSON that Python's
+// splitlines keeps whole.
+func oneSafeLine(t *testing.T, b []byte) {
+	t.Helper()
+	if !json.Valid(b) {
+		t.Fatalf("not valid JSON: %q", b)
+	}
+	for _, bad := range []string{"\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\u0085", "\u2028", "\u2029"} {
+		if bytes.Contains(b, []byte(bad)) {
+			t.Fatalf("line break %q in %q", bad, b)
+		}
+	}
+}
+
+func FuzzArgs(f *testing.F) {
+	f.Add("café", "password", `{"a":[1,"x"]}`, 3)
+	f.Add(strings.Repeat("é", 600), "max_tokens", `{"cookie":{"a":1}}`, 500)
+	f.Add("a\x00\xff\u2028", "X-Api-Key", `[1,2`, 1)
+	f.Add("", "", `{"a":"\u2028"}`, 0)
+	f.Fuzz(func(t *testing.T, s, key, raw string, limit int) {
+		limit = max(1, limit%1000)
+		ae := argEncoder{limit: limit, red: redact.New(redact.DefaultKeys, nil)}
+		args := map[string]any{"s": s, "k:" + key: key, "raw": json.RawMessage(raw), "list": []any{s, map[string]any{key: s}}}
+		out := ae.appendArgsMap(nil, args)
+		oneSafeLine(t, out)
+		var m map[string]any
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatal(err)
+		}
+		if utf8.ValidString(s) && utf8.RuneCountInString(s) <= limit && m["s"] != s {
+			t.Fatalf("short value changed: %q became %q", s, m["s"])
+		}
+		if n := utf8.RuneCountInString(s); n > limit && !strings.HasSuffix(m["s"].(string), " chars total]") {
+			t.Fatalf("long value not truncated: %q", m["s"])
+		}
+		if ae.red.Sensitive("k:"+key) && m["k:"+key] != redact.Placeholder {
+			t.Fatalf("sensitive key %q not redacted", key)
+		}
+		typed := ae.appendArgsAny(nil, struct {
+			S   string
+			Raw json.RawMessage `json:",omitempty"`
+		}{S: s})
+		oneSafeLine(t, typed)
+	})
+}
+
+func FuzzEntryLine(f *testing.F) {
+	f.Add("alice", "search", `{"q":"x"}`, "ok", "snippet", int64(1_800_000_000), int64(1500))
+	f.Add("\xff", "\u2028", `{"a":`, "", "\x00", int64(-1), int64(0))
+	f.Fuzz(func(t *testing.T, user, tool, args, status, snippet string, unix, us int64) {
+		e := Entry{
+			Time: time.Unix(unix%(1<<35), 0).UTC(), User: user, Tool: tool, Args: json.RawMessage(args),
+			Status: Status(status), ResultSnippet: snippet, Duration: time.Duration(us%(1<<40)) * time.Microsecond,
+			TraceID: tool, CallID: user,
+		}
+		line := e.AppendJSON(nil)
+		oneSafeLine(t, line)
+		back, err := ParseEntry(line, time.UTC)
+		if err != nil {
+			t.Fatalf("%v: %q", err, line)
+		}
+		if utf8.ValidString(user) && back.User != user || utf8.ValidString(tool) && back.Tool != tool {
+			t.Fatalf("round trip changed %q/%q into %q/%q", user, tool, back.User, back.Tool)
+		}
+		if y := e.Time.Year(); y >= 0 && y <= 9999 && !back.Time.Equal(e.Time) {
+			t.Fatalf("time %v read back as %v from %q", e.Time, back.Time, line)
+		}
+	})
+}
+
+func FuzzParseEntry(f *testing.F) {
+	f.Add([]byte(`{"ts": "2026-11-27T09:30:00", "user": "bob", "args": {"a": 1}, "result_chars": 4}`))
+	f.Add([]byte(`{"ts":"2026-11-27T09:30:00+01:00","duration_ms":1e308}`))
+	f.Add([]byte(`[`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		e, err := ParseEntry(line, time.Local)
+		if err != nil {
+			return
+		}
+		oneSafeLine(t, e.AppendJSON(nil))
+	})
+}
