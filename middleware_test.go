@@ -337,6 +337,8 @@ func TestHostileArgumentsStayValidJSON(t *testing.T) {
 		"nan":      nan / nan,
 		"raw":      json.RawMessage(`{"a" : [1, 2],` + "\n" + `"b":"\u2028"}`),
 		"badraw":   json.RawMessage(`{"a":`),
+		"deepraw":  json.RawMessage(strings.Repeat(`{"a":[`, 5000) + strings.Repeat("]}", 5000)),
+		"big":      strings.Repeat("é", 10<<20),
 		"controls": "a\x00b\x1b[31mc\u2028d\u0085e\xff",
 	}
 	tp, sr := recorder(t)
@@ -357,4 +359,6 @@ func TestHostileArgumentsStayValidJSON(t *testing.T) {
 	assert.Equal(t, `{"a":`, m["badraw"])
 	assert.Equal(t, "a\x00b\x1b[31mc\u2028d\u0085e\ufffd", m["controls"])
 	assert.Contains(t, got, "[too deep]")
+	assert.Less(t, len(got), 64<<10, "bounded output")
+	assert.True(t, strings.HasSuffix(m["big"].(string), " …[10485760 chars total]"))
 }
