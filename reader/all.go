@@ -7,7 +7,7 @@ import (
 	"github.com/toolaudit/toolaudit"
 )
 
-// RecentAll returns the newest entries across all users (see Users), newest
+// RecentAll returns the newest entries across all users, newest
 // first by ts compared as times, at most q.Limit, from the last q.Days days.
 // Entries with the same ts keep the reference module's order: users by
 // name, then each user's newest-first order.
@@ -21,15 +21,17 @@ func (r *Reader) RecentAll(ctx context.Context, q Query) ([]toolaudit.Entry, err
 	if err != nil {
 		return nil, err
 	}
-	users, err := r.Users(ctx)
-	if err != nil || len(users) == 0 {
-		return nil, err
-	}
 	root, err := r.openRoot()
 	if root == nil {
 		return nil, err
 	}
 	defer root.Close()
+	// Every valid folder name is a candidate: a user without files just
+	// yields nothing, which is cheaper than listing each user's folder.
+	users, err := r.candidates(ctx, root)
+	if err != nil || len(users) == 0 {
+		return nil, err
+	}
 
 	h := make(mergeHeap, 0, len(users))
 	defer func() {

@@ -8,8 +8,13 @@ import (
 	"os"
 )
 
-// blockSize is how much a backward scan reads at a time.
-const blockSize = 64 << 10
+// blockSize is how much a backward scan reads at a time; its first read is
+// firstBlock, enough for the newest lines, so a merge across many users
+// that needs one line of each reads little.
+const (
+	blockSize  = 64 << 10
+	firstBlock = 4 << 10
+)
 
 // backward yields the lines of a file from its end to its start, reading it
 // in blocks, so that the newest lines of a large file cost what they
@@ -25,10 +30,11 @@ type backward struct {
 	end   int
 	skip  bool // the line being assembled is over max: drop it
 	done  bool
+	block int // size of the next read
 }
 
 func newBackward(f *os.File, size int64, max int) *backward {
-	return &backward{f: f, off: size, max: max}
+	return &backward{f: f, off: size, max: max, block: firstBlock}
 }
 
 // next returns the previous line (without its newline; it may be empty),
@@ -56,7 +62,8 @@ func (b *backward) next() (line []byte, ok bool, err error) {
 			// Over the limit: forget the line's bytes, keep the buffer.
 			b.start, b.end, b.skip = len(b.store), len(b.store), true
 		}
-		n := int(min(int64(blockSize), b.off))
+		n := int(min(int64(b.block), b.off))
+		b.block = min(2*b.block, blockSize)
 		if b.start < n {
 			b.grow(n)
 		}

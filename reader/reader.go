@@ -161,23 +161,14 @@ func (r *Reader) Users(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	defer root.Close()
-	dir, err := root.Open(".")
+	names, err := r.candidates(ctx, root)
 	if err != nil {
-		return nil, fmt.Errorf("toolaudit: listing audit root: %w", err)
+		return nil, err
 	}
-	names, err := dir.Readdirnames(-1)
-	dir.Close()
-	if err != nil {
-		return nil, fmt.Errorf("toolaudit: listing audit root: %w", err)
-	}
-	slices.Sort(names)
 	var users []string
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, err
-		}
-		if layout.ValidateUser(name) != nil {
-			continue
 		}
 		days, err := r.days(root, name)
 		if err != nil {
@@ -188,6 +179,26 @@ func (r *Reader) Users(ctx context.Context) ([]string, error) {
 		}
 	}
 	return users, nil
+}
+
+// candidates returns, sorted, the names under the root that are valid user
+// names (or the reserved "@unattributed").
+func (r *Reader) candidates(ctx context.Context, root *os.Root) ([]string, error) {
+	dir, err := root.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("toolaudit: listing audit root: %w", err)
+	}
+	names, err := dir.Readdirnames(-1)
+	dir.Close()
+	if err != nil {
+		return nil, fmt.Errorf("toolaudit: listing audit root: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	names = slices.DeleteFunc(names, func(n string) bool { return layout.ValidateUser(n) != nil })
+	slices.Sort(names)
+	return names, nil
 }
 
 // Days returns, oldest first, the days (YYYY-MM-DD) for which user has a

@@ -165,6 +165,8 @@ func TestRecentAllMergesByTime(t *testing.T) {
 		`{"ts": "2026-11-27T10:00:00", "user": "carol", "tool": "c2", "args": {}, "status": "ok", "result_chars": 0, "result_snippet": ""}`)
 	writeDay(t, root, "amy", "2026-11-26", line("amy", "a0", at("2026-11-26", 23, 0)))
 	writeDay(t, root, "amy", "2026-11-27", line("amy", "a1", at("2026-11-27", 11, 0)))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "not-a-user-folder"), nil, 0o600))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "nofiles"), 0o700))
 	r := newReader(root)
 	got, err := r.RecentAll(ctx, reader.Query{})
 	require.NoError(t, err)

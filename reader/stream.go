@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/toolaudit/toolaudit"
@@ -91,7 +92,7 @@ func (s *stream) close() { s.closeFile(); s.left = 0 }
 func openDay(root *os.Root, rel string) (*os.File, int64, error) {
 	f, err := root.Open(rel)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return nil, 0, nil
 		}
 		return nil, 0, fmt.Errorf("toolaudit: opening audit file %s: %w", rel, err)

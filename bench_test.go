@@ -1,0 +1,113 @@
+package toolaudit_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/exporter"
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+// discard is the floor's exporter: it drops what it gets.
+type discard struct{}
+
+func (discard) ExportSpans(context.Context, []sdktrace.ReadOnlySpan) error { return nil }
+func (discard) Shutdown(context.Context) error                             { return nil }
+
+var benchArgs = map[string]any{"query": "opening hours of the café near the station", "limit": 10}
+
+// BenchmarkCallOverhead compares a wrapped no-op tool through the whole
+// audit pipeline (span, attributes, audit processor, JSON line appended to
+// a file) with the floor: a bare OpenTelemetry span with the same
+// attributes, ended into an exporter that discards it.
+func BenchmarkCallOverhead(b *testing.B) {
+	ctx := toolaudit.WithRun(toolaudit.WithUser(context.Background(), "alice"), "anthropic", "claude-sonnet-4-5")
+	b.Run("ours", func(b *testing.B) {
+		exp, err := exporter.New(b.TempDir())
+		require.NoError(b, err)
+		tp, err := otelx.NewTracerProvider(exp)
+		require.NoError(b, err)
+		tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { return "3 results", nil },
+			toolaudit.WithTracerProvider(tp))
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := tool(ctx, benchArgs); err != nil {
+				b.Fatal(err)
+			}
+		}
+		require.NoError(b, tp.Shutdown(context.Background()))
+		if got := exp.Health().LinesWritten; got < uint64(b.N) {
+			b.Fatalf("%d lines written for %d calls", got, b.N)
+		}
+	})
+	b.Run("baseline", func(b *testing.B) {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(discard{}))
+		tr := tp.Tracer(toolaudit.ScopeName)
+		args := `{"limit":10,"query":"opening hours of the café near the station"}`
+		b.ReportAllocs()
+		for b.Loop() {
+			_, span := tr.Start(ctx, "execute_tool search", trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(
+				otelx.KeyOperationName.String(otelx.OperationExecuteTool),
+				otelx.KeyToolName.String("search"),
+				otelx.KeyProviderName.String("anthropic"),
+				otelx.KeyRequestModel.String("claude-sonnet-4-5"),
+				otelx.KeyEndUserID.String("alice"),
+			))
+			span.SetAttributes(otelx.KeyToolCallArguments.String(args))
+			span.SetAttributes(
+				otelx.KeyStatus.String("ok"),
+				otelx.KeyResultChars.Int(9),
+				otelx.KeyToolCallResult.String("3 results"),
+			)
+			span.End()
+		}
+	})
+}
+
+// BenchmarkThroughput runs 8 goroutines calling wrapped tools for 4 users
+// through the whole pipeline and reports calls per second, end to end: the
+// time includes writing every line (checked on the exporter).
+func BenchmarkThroughput(b *testing.B) {
+	b.Run("ours", func(b *testing.B) {
+		exp, err := exporter.New(b.TempDir())
+		require.NoError(b, err)
+		tp, err := otelx.NewTracerProvider(exp)
+		require.NoError(b, err)
+		tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { return "3 results", nil },
+			toolaudit.WithTracerProvider(tp))
+		const goroutines = 8
+		b.ReportAllocs()
+		b.ResetTimer()
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			n := b.N / goroutines
+			if g < b.N%goroutines {
+				n++
+			}
+			wg.Go(func() {
+				ctx := toolaudit.WithUser(context.Background(), fmt.Sprintf("user%d", g%4))
+				for range n {
+					if _, err := tool(ctx, benchArgs); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		require.NoError(b, tp.ForceFlush(context.Background()))
+		b.StopTimer()
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+		require.NoError(b, tp.Shutdown(context.Background()))
+		if got := exp.Health().LinesWritten; got != uint64(b.N) {
+			b.Fatalf("%d lines on disk for %d calls", got, b.N)
+		}
+	})
+}
