@@ -107,7 +107,8 @@ func (ae argEncoder) appendValue(b []byte, v any, depth int) []byte {
 	case json.RawMessage:
 		return ae.appendRaw(b, x, depth)
 	case map[string]any:
-		keys := make([]string, 0, len(x))
+		var small [8]string
+		keys := small[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}
@@ -141,7 +142,8 @@ func (ae argEncoder) appendValue(b []byte, v any, depth int) []byte {
 		}
 		return append(b, ']')
 	case map[string]string:
-		keys := make([]string, 0, len(x))
+		var small [8]string
+		keys := small[:0]
 		for k := range x {
 			keys = append(keys, k)
 		}

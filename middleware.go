@@ -115,6 +115,10 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	}
 	callID := CallIDFrom(ctx)
 
+	// The arguments go in with the start attributes: one attribute call
+	// fewer per call than setting them once the span is known to record.
+	bp := bufPool.Get().(*[]byte)
+	buf := encode((*bp)[:0])
 	attrs := make([]attribute.KeyValue, 0, 8)
 	attrs = append(attrs,
 		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
@@ -132,17 +136,13 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	if user != "" {
 		attrs = append(attrs, otelx.KeyEndUserID.String(user))
 	}
+	attrs = append(attrs, otelx.KeyToolCallArguments.String(string(buf)))
+	if cap(buf) <= 64<<10 {
+		*bp = buf
+		bufPool.Put(bp)
+	}
 	ctx, span := b.tracer.Start(ctx, b.spanName, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
 	recording := span.IsRecording()
-	if recording {
-		bp := bufPool.Get().(*[]byte)
-		buf := encode((*bp)[:0])
-		span.SetAttributes(otelx.KeyToolCallArguments.String(string(buf)))
-		if cap(buf) <= 64<<10 {
-			*bp = buf
-			bufPool.Put(bp)
-		}
-	}
 
 	if derr := b.admit(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); derr != nil {
 		b.finish(span, recording, StatusDenied, derr.Error(), "denied")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -16,6 +17,10 @@ const DefaultMaxQueue = 8192
 
 // DefaultMaxBatch is the largest batch an AuditProcessor hands its exporter.
 const DefaultMaxBatch = 2048
+
+// linger is how long the exporting goroutine waits for a small batch to
+// grow before exporting it, unless a flush or shutdown is waiting.
+const linger = time.Millisecond
 
 // ErrProcessorShutdown is reported (through the OpenTelemetry error handler)
 // for a tool span that ends after the processor was shut down.
@@ -47,6 +52,7 @@ type AuditProcessor struct {
 	spare    []sdktrace.ReadOnlySpan
 	enqueued uint64
 	exported uint64
+	flushing int // ForceFlush calls waiting
 	stopping bool
 	done     chan struct{}
 }
@@ -105,6 +111,13 @@ func (p *AuditProcessor) run() {
 			p.mu.Unlock()
 			return
 		}
+		if len(p.queue) < p.maxBatch/4 && !p.stopping && p.flushing == 0 {
+			// Linger a moment so a burst becomes one write, not one per
+			// call: fewer wake-ups for the callers and the disk.
+			p.mu.Unlock()
+			time.Sleep(linger)
+			p.mu.Lock()
+		}
 		batch := p.queue
 		p.queue, p.spare = p.spare[:0], nil
 		p.cond.Broadcast() // room in the queue again
@@ -156,6 +169,9 @@ func (p *AuditProcessor) waitExported(ctx context.Context, target uint64) error 
 	defer stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.flushing++
+	defer func() { p.flushing-- }()
+	p.cond.Broadcast()
 	for p.exported < target {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("toolaudit: flushing audit spans: %d of %d still queued: %w", target-p.exported, target, err)

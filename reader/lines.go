@@ -92,7 +92,7 @@ func (b *backward) grow(n int) {
 		b.start, b.end = len(b.store)-used, len(b.store)
 		return
 	}
-	size := max(2*used, used+n+blockSize)
+	size := max(2*used+n, used+2*n)
 	ns := make([]byte, size)
 	copy(ns[size-used:], b.store[b.start:b.end])
 	b.store, b.start, b.end = ns, size-used, size

@@ -22,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"syscall"
@@ -135,8 +134,8 @@ func New(root string, opts ...Option) *Reader {
 }
 
 // openRoot opens the root; nil without error when it does not exist.
-func (r *Reader) openRoot() (*os.Root, error) {
-	root, err := os.OpenRoot(r.root)
+func (r *Reader) openRoot() (*tree, error) {
+	root, err := openTree(r.root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -183,7 +182,7 @@ func (r *Reader) Users(ctx context.Context) ([]string, error) {
 
 // candidates returns, sorted, the names under the root that are valid user
 // names (or the reserved "@unattributed").
-func (r *Reader) candidates(ctx context.Context, root *os.Root) ([]string, error) {
+func (r *Reader) candidates(ctx context.Context, root *tree) ([]string, error) {
 	dir, err := root.Open(".")
 	if err != nil {
 		return nil, fmt.Errorf("toolaudit: listing audit root: %w", err)
@@ -215,7 +214,7 @@ func (r *Reader) Days(ctx context.Context, user string) ([]string, error) {
 	return r.days(root, user)
 }
 
-func (r *Reader) days(root *os.Root, user string) ([]string, error) {
+func (r *Reader) days(root *tree, user string) ([]string, error) {
 	d, err := root.Open(layout.UserDir(user))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {

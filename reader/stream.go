@@ -18,7 +18,7 @@ import (
 // reached.
 type stream struct {
 	r     *Reader
-	root  *os.Root
+	root  *tree
 	user  string
 	day   time.Time // the day of the open file, or the next day to open
 	left  int       // days still to open, after the open one
@@ -27,7 +27,7 @@ type stream struct {
 	seen  int // lines read, for context checks
 }
 
-func (r *Reader) newStream(root *os.Root, user string, days int) *stream {
+func (r *Reader) newStream(root *tree, user string, days int) *stream {
 	return &stream{r: r, root: root, user: user, day: r.today(), left: days}
 }
 
@@ -89,7 +89,7 @@ func (s *stream) close() { s.closeFile(); s.left = 0 }
 
 // openDay opens a day file for reading; nil without error when it does not
 // exist.
-func openDay(root *os.Root, rel string) (*os.File, int64, error) {
+func openDay(root *tree, rel string) (*os.File, int64, error) {
 	f, err := root.Open(rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
