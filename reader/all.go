@@ -3,6 +3,7 @@ package reader
 import (
 	"container/heap"
 	"context"
+	"iter"
 
 	"github.com/toolaudit/toolaudit"
 )
@@ -21,53 +22,75 @@ func (r *Reader) RecentAll(ctx context.Context, q Query) ([]toolaudit.Entry, err
 	if err != nil {
 		return nil, err
 	}
-	root, err := r.openRoot()
-	if root == nil {
-		return nil, err
-	}
-	defer root.Close()
-	// Every valid folder name is a candidate: a user without files just
-	// yields nothing, which is cheaper than listing each user's folder.
-	users, err := r.candidates(ctx, root)
-	if err != nil || len(users) == 0 {
-		return nil, err
-	}
+	return collect(r.IterRecentAll(ctx, q.Days), q.Limit)
+}
 
-	h := make(mergeHeap, 0, len(users))
-	defer func() {
-		for _, it := range h {
-			it.s.close()
-		}
-	}()
-	for i, u := range users {
-		s := r.newStream(root, u, q.Days)
-		e, ok, err := s.next(ctx)
+// IterRecentAll yields the entries of all users across the last days days
+// (0 means DefaultDays), newest first as RecentAll orders them, reading as
+// far as the caller iterates. A read error is yielded once, and iteration
+// ends.
+func (r *Reader) IterRecentAll(ctx context.Context, days int) iter.Seq2[toolaudit.Entry, error] {
+	return func(yield func(toolaudit.Entry, error) bool) {
+		q, err := Query{Days: days}.normalize(1)
 		if err != nil {
-			s.close()
-			return nil, err
+			yield(toolaudit.Entry{}, err)
+			return
 		}
-		if ok {
-			h = append(h, &mergeItem{e: e, rank: i, s: s})
+		root, err := r.openRoot()
+		if root == nil {
+			if err != nil {
+				yield(toolaudit.Entry{}, err)
+			}
+			return
+		}
+		defer root.Close()
+		// Every valid folder name is a candidate: a user without files just
+		// yields nothing, which is cheaper than listing each user's folder.
+		users, err := r.candidates(ctx, root)
+		if err != nil {
+			yield(toolaudit.Entry{}, err)
+			return
+		}
+		h := make(mergeHeap, 0, len(users))
+		defer func() {
+			for _, it := range h {
+				it.s.close()
+			}
+		}()
+		for i, u := range users {
+			s := r.newStream(root, u, q.Days)
+			e, ok, err := s.next(ctx)
+			if err != nil {
+				s.close()
+				yield(toolaudit.Entry{}, err)
+				return
+			}
+			if ok {
+				h = append(h, &mergeItem{e: e, rank: i, s: s})
+			} else {
+				s.close()
+			}
+		}
+		heap.Init(&h)
+		for len(h) > 0 {
+			top := h[0]
+			if !yield(top.e, nil) {
+				return
+			}
+			e, ok, err := top.s.next(ctx)
+			if err != nil {
+				yield(toolaudit.Entry{}, err)
+				return
+			}
+			if ok {
+				top.e = e
+				heap.Fix(&h, 0)
+			} else {
+				top.s.close()
+				heap.Pop(&h)
+			}
 		}
 	}
-	heap.Init(&h)
-	var out []toolaudit.Entry
-	for len(out) < q.Limit && len(h) > 0 {
-		top := h[0]
-		out = append(out, top.e)
-		e, ok, err := top.s.next(ctx)
-		if err != nil {
-			return out, err
-		}
-		if ok {
-			top.e = e
-			heap.Fix(&h, 0)
-		} else {
-			top.s.close()
-			heap.Pop(&h)
-		}
-	}
-	return out, nil
 }
 
 type mergeItem struct {

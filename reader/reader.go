@@ -19,6 +19,7 @@ package reader
 
 import (
 	"context"
+	"iter"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -248,26 +249,61 @@ func (r *Reader) Recent(ctx context.Context, user string, q Query) ([]toolaudit.
 	if err != nil {
 		return nil, err
 	}
-	if err := layout.ValidateUser(user); err != nil {
-		return nil, err
+	return collect(r.IterRecent(ctx, user, q.Days), q.Limit)
+}
+
+// IterRecent yields user's entries across the last days days counting
+// today (0 means DefaultDays), newest first, reading each file backwards as
+// far as the caller iterates: stop early and the rest is never read. An
+// invalid user or a read error is yielded once as an error, and iteration
+// ends.
+func (r *Reader) IterRecent(ctx context.Context, user string, days int) iter.Seq2[toolaudit.Entry, error] {
+	return func(yield func(toolaudit.Entry, error) bool) {
+		q, err := Query{Days: days}.normalize(1)
+		if err == nil {
+			err = layout.ValidateUser(user)
+		}
+		if err != nil {
+			yield(toolaudit.Entry{}, err)
+			return
+		}
+		root, err := r.openRoot()
+		if root == nil {
+			if err != nil {
+				yield(toolaudit.Entry{}, err)
+			}
+			return
+		}
+		defer root.Close()
+		s := r.newStream(root, user, q.Days)
+		defer s.close()
+		for {
+			e, ok, err := s.next(ctx)
+			if err != nil {
+				yield(toolaudit.Entry{}, err)
+				return
+			}
+			if !ok || !yield(e, nil) {
+				return
+			}
+		}
 	}
-	root, err := r.openRoot()
-	if root == nil {
-		return nil, err
-	}
-	defer root.Close()
-	s := r.newStream(root, user, q.Days)
-	defer s.close()
+}
+
+// collect gathers at most limit entries of seq, stopping at its first error.
+func collect(seq iter.Seq2[toolaudit.Entry, error], limit int) ([]toolaudit.Entry, error) {
 	var out []toolaudit.Entry
-	for len(out) < q.Limit {
-		e, ok, err := s.next(ctx)
+	if limit <= 0 {
+		return out, nil
+	}
+	for e, err := range seq {
 		if err != nil {
 			return out, err
 		}
-		if !ok {
+		out = append(out, e)
+		if len(out) == limit {
 			break
 		}
-		out = append(out, e)
 	}
 	return out, nil
 }

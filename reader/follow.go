@@ -1,0 +1,187 @@
+package reader
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"os"
+	"time"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/internal/layout"
+)
+
+// DefaultPoll is how often Follow looks for new lines.
+const DefaultPoll = 250 * time.Millisecond
+
+// followed is the state of one user's day file under Follow.
+type followed struct {
+	day     string // YYYY-MM-DD of the file followed
+	f       *os.File
+	off     int64  // bytes of the file already consumed
+	partial []byte // the start of a line not yet ended
+}
+
+// Follow yields the entries appended to the day files of users (of every
+// user, including ones that appear later, when users is empty) from the
+// moment it is called, like tail -f, until ctx is done or the caller stops.
+// It polls every poll (0 means DefaultPoll). It follows today's file across
+// the change of day (finishing the old file first), starts over when a file
+// is truncated or replaced, yields only whole lines, and skips malformed
+// ones. An invalid user name is yielded once as an error before anything
+// else; read errors are yielded and following goes on.
+func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string) iter.Seq2[toolaudit.Entry, error] {
+	return func(yield func(toolaudit.Entry, error) bool) {
+		for _, u := range users {
+			if err := layout.ValidateUser(u); err != nil {
+				yield(toolaudit.Entry{}, err)
+				return
+			}
+		}
+		if poll <= 0 {
+			poll = DefaultPoll
+		}
+		state := map[string]*followed{}
+		defer func() {
+			for _, st := range state {
+				if st.f != nil {
+					st.f.Close()
+				}
+			}
+		}()
+		first := true
+		for {
+			ok := r.followOnce(ctx, users, state, first, yield)
+			first = false
+			if !ok {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(poll):
+			}
+		}
+	}
+}
+
+// followOnce reads what was appended since the last poll; false means stop.
+func (r *Reader) followOnce(ctx context.Context, users []string, state map[string]*followed, first bool, yield func(toolaudit.Entry, error) bool) bool {
+	root, err := r.openRoot()
+	if root == nil {
+		return err == nil || yield(toolaudit.Entry{}, err)
+	}
+	defer root.Close()
+	names := users
+	if len(names) == 0 {
+		if names, err = r.candidates(ctx, root); err != nil {
+			return yield(toolaudit.Entry{}, err)
+		}
+	}
+	today := r.today()
+	day := today.Format(layout.DayLayout)
+	for _, u := range names {
+		if ctx.Err() != nil {
+			return false
+		}
+		st := state[u]
+		if st == nil {
+			st = &followed{}
+			state[u] = st
+		}
+		if st.f != nil && st.day != day {
+			// A new day: finish yesterday's file, then move on.
+			if !r.drain(st, yield) {
+				return false
+			}
+			st.f.Close()
+			*st = followed{}
+		}
+		if st.f == nil {
+			f, size, err := openDay(root, layout.DayFile(u, today))
+			if err != nil && !yield(toolaudit.Entry{}, err) {
+				return false
+			}
+			if f == nil {
+				continue
+			}
+			st.f, st.day = f, day
+			if first {
+				st.off = size // only what is appended from now on
+			}
+		} else if replaced(root, layout.DayFile(u, today), st.f) {
+			// Deleted or replaced: finish the old inode, then the new file.
+			if !r.drain(st, yield) {
+				return false
+			}
+			st.f.Close()
+			*st = followed{}
+			f, _, err := openDay(root, layout.DayFile(u, today))
+			if err != nil && !yield(toolaudit.Entry{}, err) {
+				return false
+			}
+			if f == nil {
+				continue
+			}
+			st.f, st.day = f, day
+		}
+		if !r.drain(st, yield) {
+			return false
+		}
+	}
+	return true
+}
+
+// drain yields the whole lines between st.off and the end of the file.
+func (r *Reader) drain(st *followed, yield func(toolaudit.Entry, error) bool) bool {
+	info, err := st.f.Stat()
+	if err != nil {
+		return yield(toolaudit.Entry{}, err)
+	}
+	size := info.Size()
+	if size < st.off {
+		// Truncated: start over.
+		st.off, st.partial = 0, st.partial[:0]
+	}
+	for st.off < size {
+		buf := make([]byte, min(size-st.off, blockSize))
+		n, err := st.f.ReadAt(buf, st.off)
+		st.off += int64(n)
+		data := append(st.partial, buf[:n]...)
+		for {
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				break
+			}
+			if e, ok := r.parse(data[:i]); ok && !yield(e, nil) {
+				return false
+			}
+			data = data[i+1:]
+		}
+		if len(data) > r.maxLine {
+			data = data[:0] // an over-long line: dropped, as the readers do
+		}
+		st.partial = append(st.partial[:0], data...)
+		if err != nil && n == 0 {
+			if errors.Is(err, io.EOF) {
+				return true // shrank while read: the next poll starts over
+			}
+			return yield(toolaudit.Entry{}, err)
+		}
+	}
+	return true
+}
+
+// replaced reports whether rel no longer names the file f is open on.
+func replaced(root *tree, rel string, f *os.File) bool {
+	cur, err := root.Open(rel)
+	if err != nil {
+		return true
+	}
+	defer cur.Close()
+	a, err1 := f.Stat()
+	b, err2 := cur.Stat()
+	return err1 != nil || err2 != nil || !os.SameFile(a, b)
+}
