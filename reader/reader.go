@@ -19,10 +19,10 @@ package reader
 
 import (
 	"context"
-	"iter"
 	"errors"
 	"fmt"
 	"io/fs"
+	"iter"
 	"slices"
 	"strings"
 	"syscall"

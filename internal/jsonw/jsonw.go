@@ -2,8 +2,9 @@
 //
 // Strings are written the way a human reading a JSONL audit file wants them:
 // non-ASCII text and the characters <, > and & stay as they are, while every
-// control character, U+0085, U+2028, U+2029 (all of which Python's
-// str.splitlines treats as line breaks) and each byte of invalid UTF-8 (as
+// control character (C0, DEL and C1, which a terminal may obey), U+2028
+// and U+2029 (which, with U+0085, Python's str.splitlines treats as line
+// breaks) and each byte of invalid UTF-8 (as
 // U+FFFD) are escaped, so a value can never break a line and the output is
 // always valid JSON that Python's json.loads accepts.
 package jsonw
@@ -60,7 +61,7 @@ func AppendString(b []byte, s string) []byte {
 			start = i
 			continue
 		}
-		if r == '\u2028' || r == '\u2029' || r == '\u0085' {
+		if mustEscape(r) {
 			b = append(b, s[start:i]...)
 			b = append(b, '\\', 'u', hex[r>>12], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
 			i += size
@@ -102,4 +103,11 @@ func AppendFloat(b []byte, f float64, bits int) []byte {
 		}
 	}
 	return b
+}
+
+// mustEscape reports whether a non-ASCII code point is written as \uXXXX:
+// C1 controls (U+0080 to U+009F, among them U+0085 NEL and U+009B CSI),
+// U+2028 and U+2029.
+func mustEscape(r rune) bool {
+	return r >= 0x80 && r <= 0x9f || r == '\u2028' || r == '\u2029'
 }

@@ -198,7 +198,7 @@ func (s *scanner) str() bool {
 			s.i++
 		default:
 			r, size := utf8.DecodeRune(s.b[s.i:])
-			if r == utf8.RuneError && size == 1 || r == '\u2028' || r == '\u2029' || r == '\u0085' {
+			if r == utf8.RuneError && size == 1 || mustEscape(r) {
 				s.clean = false
 			}
 			s.i += size

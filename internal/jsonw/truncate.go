@@ -198,7 +198,7 @@ func skipValue(raw []byte, i int) int {
 }
 
 // safeLiteral reports whether a JSON string literal can be copied as it is:
-// valid UTF-8 without the code points Python splits lines on.
+// valid UTF-8 without the code points AppendString escapes.
 func safeLiteral(lit []byte) bool {
 	for i := 0; i < len(lit); i++ {
 		if lit[i] >= utf8.RuneSelf {
@@ -211,7 +211,7 @@ func safeLiteral(lit []byte) bool {
 func hasLineBreakRune(b []byte) bool {
 	for i := 0; i+1 < len(b); i++ {
 		switch {
-		case b[i] == 0xc2 && b[i+1] == 0x85: // U+0085
+		case b[i] == 0xc2 && b[i+1] >= 0x80 && b[i+1] <= 0x9f: // C1 controls
 			return true
 		case b[i] == 0xe2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xa8 || b[i+2] == 0xa9): // U+2028, U+2029
 			return true
