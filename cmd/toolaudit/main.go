@@ -1,10 +1,30 @@
+// Command toolaudit reads, follows, filters and summarises the audit files
+// that the toolaudit exporter (or the reference Python module) writes.
+//
+//	toolaudit users
+//	toolaudit recent [USER] [--days N] [--limit N]
+//	toolaudit day USER YYYY-MM-DD
+//	toolaudit follow [USER]
+//	toolaudit stats [--since T] [--until T] [--days N]
+//
+// Global flags, before or after the command: --root (default
+// $TOOLAUDIT_ROOT, else ./home), -o table|json|csv, --no-color. Exit codes:
+// 0 success, 1 error (bad user name, impossible date, unreadable root), 2
+// wrong usage (unknown command or flag).
 package main
 
 import (
-	"fmt"
-
-	"github.com/spf13/cobra"
-	"github.com/toolaudit/toolaudit"
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
 )
 
-func main() { fmt.Println(toolaudit.Version, (&cobra.Command{}).Name()) }
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], env{
+		stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
+		isTerminal: isTerminal(os.Stdout), width: terminalWidth(os.Stdout),
+	}))
+}

@@ -4,7 +4,7 @@
 // non-ASCII text and the characters <, > and & stay as they are, while every
 // control character (C0, DEL and C1, which a terminal may obey), U+2028
 // and U+2029 (which, with U+0085, Python's str.splitlines treats as line
-// breaks) and each byte of invalid UTF-8 (as
+// breaks), the bidirectional controls and each byte of invalid UTF-8 (as
 // U+FFFD) are escaped, so a value can never break a line and the output is
 // always valid JSON that Python's json.loads accepts.
 package jsonw
@@ -107,7 +107,9 @@ func AppendFloat(b []byte, f float64, bits int) []byte {
 
 // mustEscape reports whether a non-ASCII code point is written as \uXXXX:
 // C1 controls (U+0080 to U+009F, among them U+0085 NEL and U+009B CSI),
-// U+2028 and U+2029.
+// U+2028 and U+2029, and the bidirectional embeddings, overrides and
+// isolates (U+202A to U+202E, U+2066 to U+2069), which can make a line
+// read differently from what it holds.
 func mustEscape(r rune) bool {
-	return r >= 0x80 && r <= 0x9f || r == '\u2028' || r == '\u2029'
+	return r >= 0x80 && r <= 0x9f || r >= '\u2028' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
 }

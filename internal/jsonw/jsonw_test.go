@@ -19,6 +19,7 @@ func TestAppendString(t *testing.T) {
 		{"\x00\x1b\x7f", `"\u0000\u001b\u007f"`},
 		{"\u2028\u2029\u0085", `"\u2028\u2029\u0085"`},
 		{"\u009b[31mred\u0080", `"\u009b[31mred\u0080"`},
+		{"a\u202eb\u2066c\u200fd", "\"a\\u202eb\\u2066c\u200fd\""},
 		{"bad\xffutf8\xc3", `"bad\ufffdutf8\ufffd"`},
 	}
 	for _, tt := range tests {

@@ -213,7 +213,9 @@ func hasLineBreakRune(b []byte) bool {
 		switch {
 		case b[i] == 0xc2 && b[i+1] >= 0x80 && b[i+1] <= 0x9f: // C1 controls
 			return true
-		case b[i] == 0xe2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xa8 || b[i+2] == 0xa9): // U+2028, U+2029
+		case b[i] == 0xe2 && i+2 < len(b) && b[i+1] == 0x80 && b[i+2] >= 0xa8 && b[i+2] <= 0xae: // U+2028 to U+202E
+			return true
+		case b[i] == 0xe2 && i+2 < len(b) && b[i+1] == 0x81 && b[i+2] >= 0xa6 && b[i+2] <= 0xa9: // U+2066 to U+2069
 			return true
 		}
 	}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/toolaudit/toolaudit"
+)
+
+// entryWriter prints entries in one output format.
+type entryWriter interface {
+	write(e *toolaudit.Entry) error
+	flush() error
+}
+
+func (a *app) entryWriter() (entryWriter, error) {
+	format, err := a.format()
+	if err != nil {
+		return nil, err
+	}
+	switch format {
+	case "json":
+		return &jsonWriter{w: a.env.stdout}, nil
+	case "csv":
+		return newCSVWriter(a.env.stdout), nil
+	}
+	color, err := a.colored()
+	if err != nil {
+		return nil, err
+	}
+	return &tableWriter{w: a.env.stdout, color: color, width: a.env.width}, nil
+}
+
+// jsonWriter prints each entry as one line of the audit format.
+type jsonWriter struct {
+	w   io.Writer
+	buf []byte
+}
+
+func (j *jsonWriter) write(e *toolaudit.Entry) error {
+	j.buf = append(e.AppendJSON(j.buf[:0]), '\n')
+	_, err := j.w.Write(j.buf)
+	return err
+}
+
+func (j *jsonWriter) flush() error { return nil }
+
+var csvHeader = []string{"ts", "user", "engine", "model", "tool", "args", "status", "result_chars", "result_snippet", "duration_ms", "trace_id", "span_id", "call_id"}
+
+type csvWriter struct {
+	w      *csv.Writer
+	header bool
+}
+
+func newCSVWriter(w io.Writer) *csvWriter { return &csvWriter{w: csv.NewWriter(w)} }
+
+func (c *csvWriter) write(e *toolaudit.Entry) error {
+	if !c.header {
+		c.header = true
+		if err := c.w.Write(csvHeader); err != nil {
+			return err
+		}
+	}
+	dur := ""
+	if e.Duration > 0 {
+		dur = strconv.FormatFloat(float64(e.Duration.Microseconds())/1000, 'f', -1, 64)
+	}
+	row := []string{e.Time.Format(toolaudit.TimeLayout), e.User, e.Engine, e.Model, e.Tool, string(e.Args), string(e.Status),
+		strconv.Itoa(e.ResultChars), e.ResultSnippet, dur, e.TraceID, e.SpanID, e.CallID}
+	for i := range row {
+		row[i] = csvCell(row[i])
+	}
+	return c.w.Write(row)
+}
+
+func (c *csvWriter) flush() error { c.w.Flush(); return c.w.Error() }
+
+// csvCell escapes control characters and defuses spreadsheet formulas: a
+// cell an LLM wrote must not run when the file is opened.
+func csvCell(s string) string {
+	s = sanitize(s)
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// tableWriter prints aligned columns, the long ones cut to the width.
+type tableWriter struct {
+	w      io.Writer
+	color  bool
+	width  int
+	header bool
+}
+
+const (
+	colTime   = 19
+	colUser   = 12
+	colTool   = 16
+	colStatus = 6
+	colDur    = 9
+)
+
+func (t *tableWriter) write(e *toolaudit.Entry) error {
+	if !t.header {
+		t.header = true
+		h := fmt.Sprintf("%-*s  %-*s  %-*s  %-*s  %*s  %s", colTime, "TIME", colUser, "USER", colTool, "TOOL", colStatus, "STATUS", colDur, "DURATION", "ARGS → RESULT")
+		if t.color {
+			h = "\x1b[1m" + h + "\x1b[0m"
+		}
+		if _, err := fmt.Fprintln(t.w, h); err != nil {
+			return err
+		}
+	}
+	ts := "-"
+	if !e.Time.IsZero() {
+		ts = e.Time.Local().Format("2006-01-02 15:04:05")
+	}
+	dur := ""
+	if e.Duration > 0 {
+		dur = ms(float64(e.Duration.Microseconds())/1000) + "ms"
+	}
+	status := pad(cut(sanitize(string(e.Status)), colStatus), colStatus)
+	if t.color {
+		status = colorStatus(e.Status) + status + "\x1b[0m"
+	}
+	rest := sanitize(string(e.Args)) + " → " + sanitize(e.ResultSnippet)
+	if t.width > 0 {
+		used := colTime + colUser + colTool + colStatus + colDur + 5*2
+		rest = cut(rest, max(10, t.width-used))
+	}
+	_, err := fmt.Fprintf(t.w, "%s  %s  %s  %s  %*s  %s\n", pad(ts, colTime), pad(cut(sanitize(e.User), colUser), colUser),
+		pad(cut(sanitize(e.Tool), colTool), colTool), status, colDur, dur, rest)
+	return err
+}
+
+func (t *tableWriter) flush() error { return nil }
+
+func colorStatus(s toolaudit.Status) string {
+	switch s {
+	case toolaudit.StatusOK:
+		return "\x1b[32m"
+	case toolaudit.StatusError:
+		return "\x1b[31m"
+	case toolaudit.StatusDenied:
+		return "\x1b[33m"
+	}
+	return "\x1b[0m"
+}
+
+// sanitize makes text from a file safe to print on a terminal: control
+// characters (C0, DEL, C1), line and paragraph separators, bidirectional
+// overrides and invalid UTF-8 are shown as escapes instead of obeyed.
+func sanitize(s string) string {
+	clean := true
+	for _, r := range s {
+		if unsafeRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError ||
+		r == '\u2028' || r == '\u2029' || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
+
+// cut shortens s to n code points, marking the cut with "…".
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+func pad(s string, n int) string {
+	if k := utf8.RuneCountInString(s); k < n {
+		return s + strings.Repeat(" ", n-k)
+	}
+	return s
+}
