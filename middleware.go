@@ -26,7 +26,8 @@ type Tool func(ctx context.Context, args map[string]any) (string, error)
 // exporter. A Middleware holds options shared by the tools it wraps; it is
 // immutable and safe for concurrent use, and so are the tools it returns.
 type Middleware struct {
-	cfg config
+	cfg      config
+	bindings sync.Map // name -> *binding, for Invoke
 }
 
 // New returns a Middleware with the given options.
@@ -44,7 +45,7 @@ func (m *Middleware) Wrap(name string, fn Tool, opts ...Option) Tool {
 			return b.args.appendArgsMap(buf, args)
 		}, func(ctx context.Context) (string, error) {
 			return fn(ctx, args)
-		}, identity)
+		}, identity, nil)
 	}
 }
 
@@ -68,7 +69,7 @@ func WrapFunc[In, Out any](m *Middleware, name string, fn func(context.Context, 
 			return b.args.appendArgsAny(buf, in)
 		}, func(ctx context.Context) (Out, error) {
 			return fn(ctx, in)
-		}, renderResult[Out])
+		}, renderResult[Out], nil)
 	}
 }
 
@@ -104,7 +105,7 @@ func identity(s string) string { return s }
 // invoke runs one audited call: span start, authorization, the tool, the
 // span's outcome attributes and end. A panic in the tool is recorded and
 // re-raised.
-func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]byte) []byte, run func(context.Context) (Out, error), render func(Out) string) (out Out, err error) {
+func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]byte) []byte, run func(context.Context) (Out, error), render func(Out) string, failed func(Out) bool) (out Out, err error) {
 	user := UserFrom(ctx)
 	if b.cfg.user != nil {
 		user = *b.cfg.user
@@ -173,6 +174,8 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 			errType = fmt.Sprintf("%T", err)
 		}
 		b.finish(span, recording, status, err.Error(), errType)
+	} else if failed != nil && failed(out) {
+		b.finish(span, recording, StatusError, render(out), "tool_error")
 	} else {
 		text := ""
 		if recording {
