@@ -1,0 +1,101 @@
+package langchaingo_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tmc/langchaingo/agents"
+	"github.com/tmc/langchaingo/chains"
+	"github.com/tmc/langchaingo/llms/fake"
+	"github.com/tmc/langchaingo/tools"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/toolaudit/toolaudit"
+	audit "github.com/toolaudit/toolaudit/adapters/langchaingo"
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+type fnTool struct {
+	name string
+	fn   func(string) (string, error)
+}
+
+func (f fnTool) Name() string                                      { return f.name }
+func (f fnTool) Description() string                               { return "a test tool called " + f.name }
+func (f fnTool) Call(_ context.Context, in string) (string, error) { return f.fn(in) }
+
+func statuses(sr *tracetest.SpanRecorder) map[string]string {
+	m := map[string]string{}
+	for _, s := range sr.Ended() {
+		tool, status, args := "", "", ""
+		for _, kv := range s.Attributes() {
+			switch kv.Key {
+			case otelx.KeyToolName:
+				tool = kv.Value.AsString()
+			case otelx.KeyStatus:
+				status = kv.Value.AsString()
+			case otelx.KeyToolCallArguments:
+				args = kv.Value.AsString()
+			}
+		}
+		m[tool] = status + " " + args
+	}
+	return m
+}
+
+// TestAgentRun runs a real langchaingo agent executor, with a scripted
+// model, through audited tools.
+func TestAgentRun(t *testing.T) {
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
+		if c.Tool == "shell" {
+			return errors.New("shell is disabled")
+		}
+		return nil
+	}))
+	var shellRan bool
+	ts := audit.WrapAll(mw, []tools.Tool{
+		fnTool{"search", func(in string) (string, error) { return "3 results for " + in, nil }},
+		fnTool{"shell", func(string) (string, error) { shellRan = true; return "ran", nil }},
+	})
+	llm := fake.NewFakeLLM([]string{
+		"I should search.\nAction: search\nAction Input: {\"q\":\"café\"}",
+		"Now the shell.\nAction: shell\nAction Input: rm -rf /",
+		"I now know the final answer\nFinal Answer: done",
+	})
+	executor := agents.NewExecutor(agents.NewOneShotAgent(llm, ts), agents.WithMaxIterations(5))
+	ctx := toolaudit.WithRun(toolaudit.WithUser(context.Background(), "alice"), "fake", "scripted")
+	out, err := chains.Run(ctx, executor, "find the café")
+	require.NoError(t, err, "a refusal does not abort the executor")
+	assert.Equal(t, "done", out)
+	assert.False(t, shellRan)
+	got := statuses(sr)
+	assert.Equal(t, `ok {"q":"café"}`, got["search"])
+	assert.Equal(t, `denied {"input":"rm -rf /"}`, got["shell"])
+}
+
+func TestRefusalAndErrors(t *testing.T) {
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp))
+	denied := audit.Wrap(mw, fnTool{"d", func(string) (string, error) { return "", toolaudit.ErrDenied }})
+	out, err := denied.Call(context.Background(), "x")
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(out, audit.RefusalPrefix), out)
+
+	boom := errors.New("boom")
+	failing := audit.Wrap(mw, fnTool{"f", func(string) (string, error) { return "", boom }})
+	_, err = failing.Call(context.Background(), "x")
+	require.ErrorIs(t, err, boom, "the tool's own errors pass through")
+	assert.Equal(t, "f", failing.Name())
+	assert.Equal(t, "a test tool called f", failing.Description())
+	got := statuses(sr)
+	assert.Equal(t, `denied {"input":"x"}`, got["d"])
+	assert.Equal(t, `error {"input":"x"}`, got["f"])
+}
