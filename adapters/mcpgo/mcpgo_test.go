@@ -1,0 +1,134 @@
+package mcpgo_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/adapters/mcpgo"
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+type call struct{ tool, status, args, result, user string }
+
+func calls(sr *tracetest.SpanRecorder) []call {
+	var out []call
+	for _, s := range sr.Ended() {
+		var c call
+		for _, kv := range s.Attributes() {
+			switch kv.Key {
+			case otelx.KeyToolName:
+				c.tool = kv.Value.AsString()
+			case otelx.KeyStatus:
+				c.status = kv.Value.AsString()
+			case otelx.KeyToolCallArguments:
+				c.args = kv.Value.AsString()
+			case otelx.KeyToolCallResult:
+				c.result = kv.Value.AsString()
+			case otelx.KeyEndUserID:
+				c.user = kv.Value.AsString()
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// TestServerCalls runs real tools/call requests through an mcp-go server
+// and an in-process client.
+func TestServerCalls(t *testing.T) {
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
+		if c.Tool == "delete" {
+			return errors.New("deleting is not allowed")
+		}
+		return nil
+	}))
+	a := mcpgo.New(mw, mcpgo.WithUser(func(context.Context) string { return "alice" }))
+	hooks := &server.Hooks{}
+	a.AddHooks(hooks)
+	s := server.NewMCPServer("test", "1.0", server.WithToolCapabilities(false),
+		server.WithToolHandlerMiddleware(a.Middleware()), server.WithHooks(hooks), server.WithInputSchemaValidation())
+	deleted := false
+	s.AddTool(mcp.NewTool("search", mcp.WithString("q", mcp.Required())), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText("3 results for " + req.GetArguments()["q"].(string)), nil
+	})
+	s.AddTool(mcp.NewTool("read", mcp.WithString("path")), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultError("file not found"), nil
+	})
+	s.AddTool(mcp.NewTool("delete", mcp.WithString("path")), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		deleted = true
+		return mcp.NewToolResultText("deleted"), nil
+	})
+	s.AddTool(mcp.NewTool("crash"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return nil, errors.New("backend down")
+	})
+
+	ctx := context.Background()
+	c, err := client.NewInProcessClient(s)
+	require.NoError(t, err)
+	require.NoError(t, c.Start(ctx))
+	defer c.Close()
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
+	_, err = c.Initialize(ctx, init)
+	require.NoError(t, err)
+
+	callTool := func(name string, args map[string]any) (*mcp.CallToolResult, error) {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = name
+		req.Params.Arguments = args
+		return c.CallTool(ctx, req)
+	}
+	r, err := callTool("search", map[string]any{"q": "café"})
+	require.NoError(t, err)
+	assert.Equal(t, "3 results for café", mcpgo.TextOf(r))
+	r, err = callTool("read", map[string]any{"path": "/x"})
+	require.NoError(t, err)
+	assert.True(t, r.IsError)
+	r, err = callTool("delete", map[string]any{"path": "/"})
+	require.NoError(t, err)
+	assert.True(t, r.IsError, "a refusal is an error result the model can read")
+	assert.Contains(t, mcpgo.TextOf(r), "deleting is not allowed")
+	assert.False(t, deleted)
+	_, err = callTool("crash", nil)
+	require.Error(t, err)
+	_, err = callTool("nosuch", map[string]any{"x": 1})
+	require.Error(t, err)
+	r, err = callTool("search", map[string]any{"wrong": 1})
+	require.NoError(t, err)
+	assert.True(t, r.IsError, "input validation failure")
+
+	got := calls(sr)
+	require.Len(t, got, 6, "%+v", got)
+	want := []call{
+		{"search", "ok", `{"q":"café"}`, "3 results for café", "alice"},
+		{"read", "error", `{"path":"/x"}`, "file not found", "alice"},
+		{"delete", "denied", `{"path":"/"}`, "tool call denied: deleting is not allowed", "alice"},
+		{"crash", "error", `{}`, "backend down", "alice"},
+		{"nosuch", "error", `{"x":1}`, "", "alice"},
+		{"search", "error", `{"wrong":1}`, "", "alice"},
+	}
+	for i, w := range want {
+		assert.Equal(t, w.tool, got[i].tool, i)
+		assert.Equal(t, w.status, got[i].status, i)
+		assert.Equal(t, w.args, got[i].args, i)
+		assert.Equal(t, w.user, got[i].user, i)
+		if w.result != "" {
+			assert.Equal(t, w.result, got[i].result, i)
+		}
+	}
+	assert.Contains(t, got[4].result, "not found")
+	assert.NotEmpty(t, got[5].result, "the validation message is recorded")
+}
