@@ -1,0 +1,114 @@
+package mcpsdk_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/adapters/mcpsdk"
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+type searchIn struct {
+	Q string `json:"q" jsonschema:"the query"`
+}
+
+type searchOut struct {
+	Hits int `json:"hits"`
+}
+
+type call struct{ tool, status, args, result, user string }
+
+func calls(sr *tracetest.SpanRecorder) []call {
+	var out []call
+	for _, s := range sr.Ended() {
+		var c call
+		for _, kv := range s.Attributes() {
+			switch kv.Key {
+			case otelx.KeyToolName:
+				c.tool = kv.Value.AsString()
+			case otelx.KeyStatus:
+				c.status = kv.Value.AsString()
+			case otelx.KeyToolCallArguments:
+				c.args = kv.Value.AsString()
+			case otelx.KeyToolCallResult:
+				c.result = kv.Value.AsString()
+			case otelx.KeyEndUserID:
+				c.user = kv.Value.AsString()
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// TestServerCalls runs real tools/call requests from an SDK client to an
+// SDK server over in-memory transports.
+func TestServerCalls(t *testing.T) {
+	sr := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
+		if c.Tool == "delete" {
+			return errors.New("deleting is not allowed")
+		}
+		return nil
+	}))
+	server := mcp.NewServer(&mcp.Implementation{Name: "test", Version: "1"}, nil)
+	server.AddReceivingMiddleware(mcpsdk.Middleware(mw, mcpsdk.WithUser(func(context.Context, *mcp.CallToolRequest) string { return "bob" })))
+	mcp.AddTool(server, &mcp.Tool{Name: "search", Description: "search"}, func(_ context.Context, _ *mcp.CallToolRequest, in searchIn) (*mcp.CallToolResult, searchOut, error) {
+		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "3 results for " + in.Q}}}, searchOut{Hits: 3}, nil
+	})
+	deleted := false
+	mcp.AddTool(server, &mcp.Tool{Name: "delete", Description: "delete"}, func(context.Context, *mcp.CallToolRequest, searchIn) (*mcp.CallToolResult, searchOut, error) {
+		deleted = true
+		return nil, searchOut{}, nil
+	})
+	mcp.AddTool(server, &mcp.Tool{Name: "fail", Description: "fail"}, func(context.Context, *mcp.CallToolRequest, searchIn) (*mcp.CallToolResult, searchOut, error) {
+		return nil, searchOut{}, errors.New("backend down")
+	})
+
+	ctx := context.Background()
+	ct, st := mcp.NewInMemoryTransports()
+	ss, err := server.Connect(ctx, st, nil)
+	require.NoError(t, err)
+	defer ss.Close()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "client", Version: "1"}, nil).Connect(ctx, ct, nil)
+	require.NoError(t, err)
+	defer cs.Close()
+
+	r, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "search", Arguments: map[string]any{"q": "café"}})
+	require.NoError(t, err)
+	assert.Equal(t, "3 results for café", mcpsdk.TextOf(r))
+	r, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "delete", Arguments: map[string]any{"q": "x"}})
+	require.NoError(t, err)
+	assert.True(t, r.IsError)
+	assert.Contains(t, mcpsdk.TextOf(r), "deleting is not allowed")
+	assert.False(t, deleted)
+	r, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "fail", Arguments: map[string]any{"q": "x"}})
+	require.NoError(t, err, "the SDK turns a tool's error into an error result")
+	assert.True(t, r.IsError)
+	_, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "nosuch", Arguments: map[string]any{"a": 1}})
+	require.Error(t, err)
+	_, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "search", Arguments: map[string]any{"q": 5}})
+	// Invalid arguments: an error result or a protocol error, audited either way.
+	_ = err
+
+	got := calls(sr)
+	require.Len(t, got, 5, "%+v", got)
+	assert.Equal(t, call{"search", "ok", `{"q":"café"}`, "3 results for café", "bob"}, got[0])
+	assert.Equal(t, "denied", got[1].status)
+	assert.Equal(t, "tool call denied: deleting is not allowed", got[1].result)
+	assert.Equal(t, "error", got[2].status)
+	assert.Contains(t, got[2].result, "backend down")
+	assert.Equal(t, call{"nosuch", "error", `{"a":1}`, got[3].result, "bob"}, got[3])
+	assert.Contains(t, got[3].result, `unknown tool "nosuch"`)
+	assert.Equal(t, "error", got[4].status, "invalid arguments are audited as error")
+	assert.Equal(t, `{"q":5}`, got[4].args)
+}
