@@ -3,6 +3,9 @@ package otelx_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -14,6 +17,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/toolaudit/toolaudit/otelx"
 )
@@ -183,4 +188,74 @@ func TestForwardersGetContentOnlyWhenOptedIn(t *testing.T) {
 			require.NoError(t, tp.Shutdown(context.Background()))
 		})
 	}
+}
+
+func TestOTLPFromEnvironment(t *testing.T) {
+	t.Setenv(otelx.EnvOTLPEndpoint, "")
+	t.Setenv(otelx.EnvOTLPTracesEndpoint, "")
+	assert.False(t, otelx.OTLPConfigured())
+	t.Setenv(otelx.EnvOTLPTracesEndpoint, "http://127.0.0.1:1/v1/traces")
+	assert.True(t, otelx.OTLPConfigured())
+
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "")
+	assert.Equal(t, "http/protobuf", otelx.OTLPProtocol())
+	for _, p := range []string{"grpc", "http/protobuf"} {
+		t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", p)
+		exp, err := otelx.NewOTLPExporter(context.Background())
+		require.NoError(t, err, p)
+		require.NoError(t, exp.Shutdown(context.Background()))
+	}
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")
+	_, err := otelx.NewTracerProvider(nil, otelx.WithOTLP())
+	require.ErrorContains(t, err, `OTLP protocol "http/json" is not supported`)
+}
+
+// TestOTLPDelivers forwards over OTLP/HTTP to a local receiver and decodes
+// what arrives.
+func TestOTLPDelivers(t *testing.T) {
+	var mu sync.Mutex
+	var names []string
+	var keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req coltracepb.ExportTraceServiceRequest
+		if err := proto.Unmarshal(body, &req); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				for _, s := range ss.Spans {
+					names = append(names, s.Name)
+					for _, kv := range s.Attributes {
+						keys = append(keys, kv.Key)
+					}
+				}
+			}
+		}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+		w.Write(out)
+	}))
+	defer srv.Close()
+	t.Setenv(otelx.EnvOTLPTracesEndpoint, srv.URL+"/v1/traces")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")
+	t.Setenv(otelx.EnvCaptureContent, "")
+	audit := &slowExporter{}
+	tp, err := otelx.NewTracerProvider(audit, otelx.WithOTLP())
+	require.NoError(t, err)
+	_, span := tp.Tracer("t").Start(context.Background(), "execute_tool search", trace.WithAttributes(
+		otelx.KeyOperationName.String(otelx.OperationExecuteTool), otelx.KeyToolName.String("search"),
+		otelx.KeyToolCallArguments.String(`{"q":"secret"}`)))
+	span.End()
+	require.NoError(t, tp.Shutdown(context.Background()))
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"execute_tool search"}, names)
+	assert.Contains(t, keys, string(otelx.KeyToolName))
+	assert.NotContains(t, keys, string(otelx.KeyToolCallArguments), "content is opt-in for backends")
+	assert.Equal(t, 1, audit.count())
 }

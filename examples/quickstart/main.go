@@ -1,7 +1,8 @@
 // Command quickstart audits a few tool calls of two users end to end: the
 // calls become OpenTelemetry spans, the spans become JSON lines under a
-// folder it prints (and pretty-printed spans on standard output), and the
-// audit is read back with package reader.
+// folder it prints (and pretty-printed spans on standard output, and over
+// OTLP when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+// is set), and the audit is read back with package reader.
 //
 //	go run ./examples/quickstart            # audit files in a new temporary folder
 //	go run ./examples/quickstart -root DIR  # audit files under DIR
@@ -16,6 +17,9 @@ import (
 	"log"
 	"os"
 	"strings"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/exporter"
@@ -58,7 +62,20 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 	if quiet {
 		spans = nil
 	}
-	tp, err := otelx.NewTracerProvider(audit, otelx.WithStdout(spans))
+	opts := []otelx.Option{otelx.WithStdout(spans)}
+	if otelx.OTLPConfigured() {
+		// The standard OTEL_EXPORTER_OTLP_* variables configure the exporter.
+		opts = append(opts, otelx.WithOTLP())
+		endpoint := os.Getenv(otelx.EnvOTLPTracesEndpoint)
+		if endpoint == "" {
+			endpoint = os.Getenv(otelx.EnvOTLPEndpoint)
+		}
+		fmt.Fprintf(out, "forwarding spans over OTLP (%s) to %s\n", otelx.OTLPProtocol(), endpoint)
+	}
+	if os.Getenv("OTEL_SERVICE_NAME") == "" {
+		opts = append(opts, otelx.WithResource(resource.NewSchemaless(attribute.String("service.name", "toolaudit-quickstart"))))
+	}
+	tp, err := otelx.NewTracerProvider(audit, opts...)
 	if err != nil {
 		return err
 	}
