@@ -7,18 +7,17 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cloudwego/eino/components/tool"
 	"github.com/cloudwego/eino/compose"
 	"github.com/cloudwego/eino/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/toolaudit/toolaudit"
 	audit "github.com/toolaudit/toolaudit/adapters/eino"
-	"github.com/toolaudit/toolaudit/otelx"
+	"github.com/toolaudit/toolaudit/audittest"
 )
 
 type invokable struct {
@@ -44,29 +43,13 @@ func (t streamable) StreamableRun(context.Context, string, ...tool.Option) (*sch
 	return schema.StreamReaderFromArray([]string{"chunk one, ", "chunk two"}), nil
 }
 
-type call struct{ tool, status, args, result, callID string }
-
-func calls(sr *tracetest.SpanRecorder) map[string]call {
-	out := map[string]call{}
-	for _, s := range sr.Ended() {
-		var c call
-		for _, kv := range s.Attributes() {
-			switch kv.Key {
-			case otelx.KeyToolName:
-				c.tool = kv.Value.AsString()
-			case otelx.KeyStatus:
-				c.status = kv.Value.AsString()
-			case otelx.KeyToolCallArguments:
-				c.args = kv.Value.AsString()
-			case otelx.KeyToolCallResult:
-				c.result = kv.Value.AsString()
-			case otelx.KeyToolCallID:
-				c.callID = kv.Value.AsString()
-			}
-		}
-		out[c.callID] = c
+// byCallID indexes calls by their call id.
+func byCallID(calls []audittest.Call) map[string]audittest.Call {
+	m := map[string]audittest.Call{}
+	for _, c := range calls {
+		m[c.CallID] = c
 	}
-	return out
+	return m
 }
 
 func toolCall(id, name, args string) schema.ToolCall {
@@ -75,8 +58,7 @@ func toolCall(id, name, args string) schema.ToolCall {
 
 // TestToolsNode runs real calls through an eino ToolsNode.
 func TestToolsNode(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp, rec := audittest.NewRecorder()
 	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
 		if c.Tool == "shell" {
 			return errors.New("shell is disabled")
@@ -108,16 +90,15 @@ func TestToolsNode(t *testing.T) {
 	_, err = node.Invoke(ctx, schema.AssistantMessage("", []schema.ToolCall{toolCall("call_3", "fail", `{}`)}))
 	require.Error(t, err)
 
-	got := calls(sr)
-	assert.Equal(t, call{"search", "ok", `{"q":"café"}`, "3 results", "call_1"}, got["call_1"])
-	assert.Equal(t, "denied", got["call_2"].status)
-	assert.Equal(t, "error", got["call_3"].status)
-	assert.Contains(t, got["call_3"].result, "backend down")
+	got := byCallID(rec.Calls())
+	assert.Equal(t, audittest.Call{Tool: "search", Status: "ok", Args: `{"q":"café"}`, Result: "3 results", CallID: "call_1"}, got["call_1"])
+	assert.Equal(t, "denied", got["call_2"].Status)
+	assert.Equal(t, "error", got["call_3"].Status)
+	assert.Contains(t, got["call_3"].Result, "backend down")
 }
 
 func TestStreamingTool(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp, rec := audittest.NewRecorder()
 	mw := toolaudit.New(toolaudit.WithTracerProvider(tp))
 	ctx := context.Background()
 	node, err := compose.NewToolNode(ctx, &compose.ToolsNodeConfig{
@@ -142,7 +123,7 @@ func TestStreamingTool(t *testing.T) {
 	}
 	stream.Close()
 	assert.Equal(t, "chunk one, chunk two", text.String(), "the chunks reach the caller")
-	require.Eventually(t, func() bool { return len(sr.Ended()) == 1 }, 5e9, 1e7)
-	got := calls(sr)["call_9"]
-	assert.Equal(t, call{"tail", "ok", `{"file":"log"}`, "chunk one, chunk two", "call_9"}, got, "recorded when the stream ends, with all its text")
+	require.Eventually(t, func() bool { return len(rec.Calls()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	got := byCallID(rec.Calls())["call_9"]
+	assert.Equal(t, audittest.Call{Tool: "tail", Status: "ok", Args: `{"file":"log"}`, Result: "chunk one, chunk two", CallID: "call_9"}, got, "recorded when the stream ends, with all its text")
 }

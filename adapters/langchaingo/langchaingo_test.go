@@ -12,12 +12,10 @@ import (
 	"github.com/tmc/langchaingo/chains"
 	"github.com/tmc/langchaingo/llms/fake"
 	"github.com/tmc/langchaingo/tools"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/toolaudit/toolaudit"
 	audit "github.com/toolaudit/toolaudit/adapters/langchaingo"
-	"github.com/toolaudit/toolaudit/otelx"
+	"github.com/toolaudit/toolaudit/audittest"
 )
 
 type fnTool struct {
@@ -29,21 +27,11 @@ func (f fnTool) Name() string                                      { return f.na
 func (f fnTool) Description() string                               { return "a test tool called " + f.name }
 func (f fnTool) Call(_ context.Context, in string) (string, error) { return f.fn(in) }
 
-func statuses(sr *tracetest.SpanRecorder) map[string]string {
+// statuses maps each tool to "status args".
+func statuses(rec *audittest.Recorder) map[string]string {
 	m := map[string]string{}
-	for _, s := range sr.Ended() {
-		tool, status, args := "", "", ""
-		for _, kv := range s.Attributes() {
-			switch kv.Key {
-			case otelx.KeyToolName:
-				tool = kv.Value.AsString()
-			case otelx.KeyStatus:
-				status = kv.Value.AsString()
-			case otelx.KeyToolCallArguments:
-				args = kv.Value.AsString()
-			}
-		}
-		m[tool] = status + " " + args
+	for _, c := range rec.Calls() {
+		m[c.Tool] = c.Status + " " + c.Args
 	}
 	return m
 }
@@ -51,8 +39,7 @@ func statuses(sr *tracetest.SpanRecorder) map[string]string {
 // TestAgentRun runs a real langchaingo agent executor, with a scripted
 // model, through audited tools.
 func TestAgentRun(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp, rec := audittest.NewRecorder()
 	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
 		if c.Tool == "shell" {
 			return errors.New("shell is disabled")
@@ -75,14 +62,13 @@ func TestAgentRun(t *testing.T) {
 	require.NoError(t, err, "a refusal does not abort the executor")
 	assert.Equal(t, "done", out)
 	assert.False(t, shellRan)
-	got := statuses(sr)
+	got := statuses(rec)
 	assert.Equal(t, `ok {"q":"café"}`, got["search"])
 	assert.Equal(t, `denied {"input":"rm -rf /"}`, got["shell"])
 }
 
 func TestRefusalAndErrors(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp, rec := audittest.NewRecorder()
 	mw := toolaudit.New(toolaudit.WithTracerProvider(tp))
 	denied := audit.Wrap(mw, fnTool{"d", func(string) (string, error) { return "", toolaudit.ErrDenied }})
 	out, err := denied.Call(context.Background(), "x")
@@ -95,7 +81,7 @@ func TestRefusalAndErrors(t *testing.T) {
 	require.ErrorIs(t, err, boom, "the tool's own errors pass through")
 	assert.Equal(t, "f", failing.Name())
 	assert.Equal(t, "a test tool called f", failing.Description())
-	got := statuses(sr)
+	got := statuses(rec)
 	assert.Equal(t, `denied {"input":"x"}`, got["d"])
 	assert.Equal(t, `error {"input":"x"}`, got["f"])
 }

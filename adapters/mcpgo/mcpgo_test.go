@@ -10,44 +10,16 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/adapters/mcpgo"
-	"github.com/toolaudit/toolaudit/otelx"
+	"github.com/toolaudit/toolaudit/audittest"
 )
-
-type call struct{ tool, status, args, result, user string }
-
-func calls(sr *tracetest.SpanRecorder) []call {
-	var out []call
-	for _, s := range sr.Ended() {
-		var c call
-		for _, kv := range s.Attributes() {
-			switch kv.Key {
-			case otelx.KeyToolName:
-				c.tool = kv.Value.AsString()
-			case otelx.KeyStatus:
-				c.status = kv.Value.AsString()
-			case otelx.KeyToolCallArguments:
-				c.args = kv.Value.AsString()
-			case otelx.KeyToolCallResult:
-				c.result = kv.Value.AsString()
-			case otelx.KeyEndUserID:
-				c.user = kv.Value.AsString()
-			}
-		}
-		out = append(out, c)
-	}
-	return out
-}
 
 // TestServerCalls runs real tools/call requests through an mcp-go server
 // and an in-process client.
 func TestServerCalls(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp, rec := audittest.NewRecorder()
 	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
 		if c.Tool == "delete" {
 			return errors.New("deleting is not allowed")
@@ -110,9 +82,9 @@ func TestServerCalls(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, r.IsError, "input validation failure")
 
-	got := calls(sr)
+	got := rec.Calls()
 	require.Len(t, got, 6, "%+v", got)
-	want := []call{
+	want := []struct{ tool, status, args, result, user string }{
 		{"search", "ok", `{"q":"café"}`, "3 results for café", "alice"},
 		{"read", "error", `{"path":"/x"}`, "file not found", "alice"},
 		{"delete", "denied", `{"path":"/"}`, "tool call denied: deleting is not allowed", "alice"},
@@ -121,14 +93,14 @@ func TestServerCalls(t *testing.T) {
 		{"search", "error", `{"wrong":1}`, "", "alice"},
 	}
 	for i, w := range want {
-		assert.Equal(t, w.tool, got[i].tool, i)
-		assert.Equal(t, w.status, got[i].status, i)
-		assert.Equal(t, w.args, got[i].args, i)
-		assert.Equal(t, w.user, got[i].user, i)
+		assert.Equal(t, w.tool, got[i].Tool, i)
+		assert.Equal(t, w.status, got[i].Status, i)
+		assert.Equal(t, w.args, got[i].Args, i)
+		assert.Equal(t, w.user, got[i].User, i)
 		if w.result != "" {
-			assert.Equal(t, w.result, got[i].result, i)
+			assert.Equal(t, w.result, got[i].Result, i)
 		}
 	}
-	assert.Contains(t, got[4].result, "not found")
-	assert.NotEmpty(t, got[5].result, "the validation message is recorded")
+	assert.Contains(t, got[4].Result, "not found")
+	assert.NotEmpty(t, got[5].Result, "the validation message is recorded")
 }

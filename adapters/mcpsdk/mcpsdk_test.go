@@ -8,12 +8,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/adapters/mcpsdk"
-	"github.com/toolaudit/toolaudit/otelx"
+	"github.com/toolaudit/toolaudit/audittest"
 )
 
 type searchIn struct {
@@ -24,36 +22,10 @@ type searchOut struct {
 	Hits int `json:"hits"`
 }
 
-type call struct{ tool, status, args, result, user string }
-
-func calls(sr *tracetest.SpanRecorder) []call {
-	var out []call
-	for _, s := range sr.Ended() {
-		var c call
-		for _, kv := range s.Attributes() {
-			switch kv.Key {
-			case otelx.KeyToolName:
-				c.tool = kv.Value.AsString()
-			case otelx.KeyStatus:
-				c.status = kv.Value.AsString()
-			case otelx.KeyToolCallArguments:
-				c.args = kv.Value.AsString()
-			case otelx.KeyToolCallResult:
-				c.result = kv.Value.AsString()
-			case otelx.KeyEndUserID:
-				c.user = kv.Value.AsString()
-			}
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
 // TestServerCalls runs real tools/call requests from an SDK client to an
 // SDK server over in-memory transports.
 func TestServerCalls(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp, rec := audittest.NewRecorder()
 	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
 		if c.Tool == "delete" {
 			return errors.New("deleting is not allowed")
@@ -100,15 +72,15 @@ func TestServerCalls(t *testing.T) {
 	// Invalid arguments: an error result or a protocol error, audited either way.
 	_ = err
 
-	got := calls(sr)
+	got := rec.Calls()
 	require.Len(t, got, 5, "%+v", got)
-	assert.Equal(t, call{"search", "ok", `{"q":"café"}`, "3 results for café", "bob"}, got[0])
-	assert.Equal(t, "denied", got[1].status)
-	assert.Equal(t, "tool call denied: deleting is not allowed", got[1].result)
-	assert.Equal(t, "error", got[2].status)
-	assert.Contains(t, got[2].result, "backend down")
-	assert.Equal(t, call{"nosuch", "error", `{"a":1}`, got[3].result, "bob"}, got[3])
-	assert.Contains(t, got[3].result, `unknown tool "nosuch"`)
-	assert.Equal(t, "error", got[4].status, "invalid arguments are audited as error")
-	assert.Equal(t, `{"q":5}`, got[4].args)
+	assert.Equal(t, audittest.Call{Tool: "search", Status: "ok", Args: `{"q":"café"}`, Result: "3 results for café", User: "bob"}, got[0])
+	assert.Equal(t, "denied", got[1].Status)
+	assert.Equal(t, "tool call denied: deleting is not allowed", got[1].Result)
+	assert.Equal(t, "error", got[2].Status)
+	assert.Contains(t, got[2].Result, "backend down")
+	assert.Equal(t, audittest.Call{Tool: "nosuch", Status: "error", Args: `{"a":1}`, Result: got[3].Result, User: "bob"}, got[3])
+	assert.Contains(t, got[3].Result, `unknown tool "nosuch"`)
+	assert.Equal(t, "error", got[4].Status, "invalid arguments are audited as error")
+	assert.Equal(t, `{"q":5}`, got[4].Args)
 }

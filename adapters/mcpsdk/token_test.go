@@ -11,11 +11,10 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	sdktrace "go.opentelemetry.io/otel/sdk/trace"
-	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/adapters/mcpsdk"
+	"github.com/toolaudit/toolaudit/audittest"
 )
 
 type bearer struct{ token string }
@@ -29,8 +28,7 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // TestUserFromToken serves over streamable HTTP behind the SDK's bearer
 // token check: the user comes from the verified token.
 func TestUserFromToken(t *testing.T) {
-	sr := tracetest.NewSpanRecorder()
-	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(sr))
+	tp, rec := audittest.NewRecorder()
 	server := mcp.NewServer(&mcp.Implementation{Name: "test", Version: "1"}, nil)
 	server.AddReceivingMiddleware(mcpsdk.Middleware(toolaudit.New(toolaudit.WithTracerProvider(tp)),
 		mcpsdk.WithUser(func(context.Context, *mcp.CallToolRequest) string { return "fallback" })))
@@ -54,7 +52,7 @@ func TestUserFromToken(t *testing.T) {
 	defer cs.Close()
 	_, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "search", Arguments: map[string]any{"q": "x"}})
 	require.NoError(t, err)
-	got := calls(sr)
+	got := rec.Calls()
 	require.Len(t, got, 1)
-	assert.Equal(t, "carol", got[0].user, "the token's user wins over the fallback function")
+	assert.Equal(t, "carol", got[0].User, "the token's user wins over the fallback function")
 }
