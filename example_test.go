@@ -66,3 +66,23 @@ func ExampleWrapFunc() {
 	// gen_ai.tool.call.arguments={"city":"Zürich"}
 	// gen_ai.tool.call.result=Zürich: sunny
 }
+
+func ExampleDispatcher() {
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+
+	d := toolaudit.NewDispatcher(toolaudit.New(toolaudit.WithTracerProvider(tp)))
+	d.Register("add", func(_ context.Context, args map[string]any) (string, error) {
+		return fmt.Sprint(args["a"].(float64) + args["b"].(float64)), nil
+	})
+
+	// A tool call as a model API returns it: an id, a name, JSON arguments.
+	ctx := toolaudit.WithUser(context.Background(), "alice")
+	fmt.Println(d.Dispatch(ctx, "toolu_01", "add", `{"a":2,"b":3}`))
+	fmt.Println(d.Dispatch(ctx, "toolu_02", "divide", `{"a":1}`))
+	fmt.Println(len(spans.Ended()), "calls audited")
+	// Output:
+	// 5 false
+	// unknown tool "divide" true
+	// 2 calls audited
+}
