@@ -124,11 +124,10 @@ func (e *Exporter) syncEvery(d time.Duration) {
 			return
 		case <-t.C:
 			e.mu.Lock()
-			err := e.files.syncDirty()
-			e.mu.Unlock()
-			if err != nil {
-				otel.Handle(err)
+			if err := e.files.syncDirty(); err != nil {
+				e.files.report(err)
 			}
+			e.unlock()
 		}
 	}
 }
@@ -166,7 +165,7 @@ func (e *Exporter) ForceFlush(ctx context.Context) error {
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	if e.closed {
 		return nil
 	}
@@ -177,17 +176,27 @@ func (e *Exporter) ForceFlush(ctx context.Context) error {
 	return err
 }
 
+// unlock releases e.mu, then hands what was reported meanwhile to the
+// OpenTelemetry error handler, which is user code and so never runs under
+// the lock.
+func (e *Exporter) unlock() {
+	reports := e.files.reports
+	e.files.reports = nil
+	e.mu.Unlock()
+	for _, err := range reports {
+		otel.Handle(err)
+	}
+}
+
 // retrySpill is the retry timer's work.
 func (e *Exporter) retrySpill() {
 	e.mu.Lock()
+	defer e.unlock()
 	e.retry = nil
-	var err error
 	if !e.closed {
-		err = e.flushLocked()
-	}
-	e.mu.Unlock()
-	if err != nil {
-		otel.Handle(err)
+		if err := e.flushLocked(); err != nil {
+			e.files.report(err)
+		}
 	}
 }
 
@@ -200,7 +209,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		return err
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	if e.closed {
 		n := 0
 		for _, s := range spans {
@@ -215,7 +224,8 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		return fmt.Errorf("%w: %d audit lines not written", ErrClosed, n)
 	}
 
-	var invalid []string
+	var invalid []string // the first few, for the report
+	n := 0
 	for _, s := range spans {
 		attrs := s.Attributes()
 		if !otelx.IsToolSpan(attrs) {
@@ -224,7 +234,9 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		entry := e.entryOf(s, attrs)
 		dir := entry.User
 		if err := layout.ValidateUser(dir); err != nil || dir == Unattributed {
-			invalid = append(invalid, fmt.Sprintf("%q", entry.User))
+			if n++; len(invalid) < 5 {
+				invalid = append(invalid, fmt.Sprintf("%q", cut(entry.User, 64)))
+			}
 			dir = Unattributed
 		}
 		y, m, d := entry.Time.Date()
@@ -239,7 +251,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		c.lines++
 	}
 	if len(invalid) > 0 {
-		otel.Handle(fmt.Errorf("toolaudit: %d tool calls without a valid user (%s) written under %s", len(invalid), strings.Join(invalid, ", "), Unattributed))
+		e.files.report(fmt.Errorf("toolaudit: %d tool calls without a valid user (%s) written under %s", n, strings.Join(invalid, ", "), Unattributed))
 	}
 	err := e.flushLocked()
 	return err
@@ -341,7 +353,7 @@ const maxKeptBuffer = 4 << 20
 // error. Later calls do nothing.
 func (e *Exporter) Shutdown(ctx context.Context) error {
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	defer e.unlock()
 	if e.closed {
 		return nil
 	}

@@ -9,8 +9,6 @@ import (
 	"os"
 	"path"
 
-	"go.opentelemetry.io/otel"
-
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
@@ -25,7 +23,12 @@ type files struct {
 	lru      *list.List // of *openFile, most recent first
 	byPath   map[string]*list.Element
 	reported map[string]bool // files already reported for wide permissions
+	reports  []error         // for the error handler, once the lock is released
 }
+
+// report keeps err for the OpenTelemetry error handler, which the Exporter
+// calls once it has released its lock: the handler is user code.
+func (fc *files) report(err error) { fc.reports = append(fc.reports, err) }
 
 type openFile struct {
 	rel   string
@@ -70,7 +73,7 @@ func (fc *files) drop(rel string) {
 		of := el.Value.(*openFile)
 		if of.dirty {
 			if err := of.f.Sync(); err != nil {
-				otel.Handle(fmt.Errorf("toolaudit: fsync of %s: %w", rel, err))
+				fc.report(fmt.Errorf("toolaudit: fsync of %s: %w", rel, err))
 			}
 		}
 		of.f.Close()
@@ -169,7 +172,7 @@ func (fc *files) create(rel, user string) (*os.File, error) {
 	}
 	for _, d := range dirs {
 		if err := fc.syncDir(d); err != nil {
-			otel.Handle(fmt.Errorf("toolaudit: fsync of folder %s in %s: %w", d, fc.rootPath, err))
+			fc.report(fmt.Errorf("toolaudit: fsync of folder %s in %s: %w", d, fc.rootPath, err))
 		}
 	}
 	return f, nil
@@ -192,7 +195,7 @@ func (fc *files) checkPerm(rel string, f *os.File) {
 	}
 	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
 		fc.reported[rel] = true
-		otel.Handle(fmt.Errorf("toolaudit: audit file %s in %s has permissions %v, wider than 0600; left as it is", rel, fc.rootPath, st.Mode().Perm()))
+		fc.report(fmt.Errorf("toolaudit: audit file %s in %s has permissions %v, wider than 0600; left as it is", rel, fc.rootPath, st.Mode().Perm()))
 	}
 }
 

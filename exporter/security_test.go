@@ -3,6 +3,7 @@ package exporter_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/toolaudit/toolaudit"
@@ -125,4 +127,35 @@ func TestHostileFieldsStayOneLine(t *testing.T) {
 	assert.Equal(t, "a\nb\u2028c\x00\ufffd", e.Tool)
 	assert.Equal(t, "\x1b[31mred", e.Engine)
 	assert.Equal(t, "{\"a\":\"\\u2029\",\"b\":\"\ufffd\"}", string(e.Args))
+}
+
+// TestErrorHandlerRunsOutsideTheLock has the error handler call back into
+// the exporter, as a health probe might: no deadlock.
+func TestErrorHandlerRunsOutsideTheLock(t *testing.T) {
+	exp, err := exporter.New(t.TempDir(), exporter.WithUTC())
+	require.NoError(t, err)
+	var got []string
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		_ = exp.Health()
+		_ = exp.Check(context.Background())
+		got = append(got, err.Error())
+	}))
+	t.Cleanup(func() { otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {})) })
+	done := make(chan error)
+	go func() {
+		var stubs tracetest.SpanStubs
+		for i := range 20 {
+			stubs = append(stubs, toolStub(strings.Repeat("/", 100)+fmt.Sprint(i), "x", `{}`, "ok", day, i))
+		}
+		done <- exp.ExportSpans(context.Background(), stubs.Snapshots())
+	}()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("deadlock: the error handler ran under the exporter's lock")
+	}
+	require.Len(t, got, 1)
+	assert.Contains(t, got[0], "20 tool calls without a valid user")
+	assert.Less(t, len(got[0]), 1000, "the report names a few users, shortened")
 }
