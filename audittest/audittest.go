@@ -48,27 +48,9 @@ func (r *Recorder) Calls() []Call {
 		if !otelx.IsToolSpan(attrs) {
 			continue
 		}
-		var c Call
-		for _, kv := range attrs {
-			switch kv.Key {
-			case otelx.KeyToolName:
-				c.Tool = kv.Value.AsString()
-			case otelx.KeyStatus:
-				c.Status = kv.Value.AsString()
-			case otelx.KeyToolCallArguments:
-				c.Args = kv.Value.AsString()
-			case otelx.KeyToolCallResult:
-				c.Result = kv.Value.AsString()
-			case otelx.KeyEndUserID:
-				c.User = kv.Value.AsString()
-			case otelx.KeyProviderName:
-				c.Engine = kv.Value.AsString()
-			case otelx.KeyRequestModel:
-				c.Model = kv.Value.AsString()
-			case otelx.KeyToolCallID:
-				c.CallID = kv.Value.AsString()
-			}
-		}
+		tc := otelx.ReadToolCall(attrs)
+		c := Call{Tool: tc.Tool, Status: tc.Status, Args: tc.Arguments, Result: tc.Result,
+			User: tc.User, Engine: tc.Provider, Model: tc.Model, CallID: tc.CallID}
 		out = append(out, c)
 	}
 	return out

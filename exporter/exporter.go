@@ -398,30 +398,11 @@ func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) 
 		TraceID:  unsafe.String(&e.ids[0], 32),
 		SpanID:   unsafe.String(&e.ids[32], 16),
 	}
-	for _, kv := range attrs {
-		switch kv.Key {
-		case otelx.KeyEndUserID:
-			en.User = kv.Value.AsString()
-		case otelx.KeyProviderName:
-			en.Engine = kv.Value.AsString()
-		case otelx.KeyRequestModel:
-			en.Model = kv.Value.AsString()
-		case otelx.KeyToolName:
-			en.Tool = kv.Value.AsString()
-		case otelx.KeyToolCallArguments:
-			// Read-only view: AppendJSON copies it into the line as it is.
-			a := kv.Value.AsString()
-			en.Args = unsafe.Slice(unsafe.StringData(a), len(a))
-		case otelx.KeyStatus:
-			en.Status = toolaudit.Status(kv.Value.AsString())
-		case otelx.KeyResultChars:
-			en.ResultChars = int(kv.Value.AsInt64())
-		case otelx.KeyToolCallResult:
-			en.ResultSnippet = kv.Value.AsString()
-		case otelx.KeyToolCallID:
-			en.CallID = kv.Value.AsString()
-		}
-	}
+	c := otelx.ReadToolCall(attrs)
+	en.User, en.Engine, en.Model, en.Tool = c.User, c.Provider, c.Model, c.Tool
+	en.Status, en.ResultChars, en.ResultSnippet, en.CallID = toolaudit.Status(c.Status), int(c.ResultChars), c.Result, c.CallID
+	// Read-only view: AppendJSON copies it into the line as it is.
+	en.Args = unsafe.Slice(unsafe.StringData(c.Arguments), len(c.Arguments))
 	if en.Tool == "" {
 		en.Tool = strings.TrimPrefix(s.Name(), otelx.SpanNamePrefix)
 	}

@@ -56,3 +56,44 @@ func IsToolSpan(attrs []attribute.KeyValue) bool {
 	}
 	return false
 }
+
+// ToolCall is what the attributes of a tool span say of the call.
+type ToolCall struct {
+	Tool        string // gen_ai.tool.name
+	CallID      string // gen_ai.tool.call.id
+	Arguments   string // gen_ai.tool.call.arguments
+	Result      string // gen_ai.tool.call.result
+	Provider    string // gen_ai.provider.name: the engine
+	Model       string // gen_ai.request.model
+	User        string // enduser.id
+	Status      string // toolaudit.status
+	ResultChars int64  // toolaudit.result_chars
+}
+
+// ReadToolCall reads the attributes of a tool span; missing ones stay zero.
+func ReadToolCall(attrs []attribute.KeyValue) ToolCall {
+	var c ToolCall
+	for _, kv := range attrs {
+		switch kv.Key {
+		case KeyToolName:
+			c.Tool = kv.Value.AsString()
+		case KeyToolCallID:
+			c.CallID = kv.Value.AsString()
+		case KeyToolCallArguments:
+			c.Arguments = kv.Value.AsString()
+		case KeyToolCallResult:
+			c.Result = kv.Value.AsString()
+		case KeyProviderName:
+			c.Provider = kv.Value.AsString()
+		case KeyRequestModel:
+			c.Model = kv.Value.AsString()
+		case KeyEndUserID:
+			c.User = kv.Value.AsString()
+		case KeyStatus:
+			c.Status = kv.Value.AsString()
+		case KeyResultChars:
+			c.ResultChars = kv.Value.AsInt64()
+		}
+	}
+	return c
+}
