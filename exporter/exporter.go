@@ -16,9 +16,11 @@
 // lines; a line lands in the file of the day of its own ts; files are
 // opened through an os.Root, so no user name or symlink leads outside the
 // root; a file deleted while open is recreated; a failed write is kept in a
-// bounded memory spill and retried with the next export, and what is given
-// up is counted (Health), never silent. Durability is the operating
-// system's: lines are not fsynced.
+// bounded memory spill and retried (with the next export, on ForceFlush and
+// by a timer), and what is given up is counted (Health), never silent.
+// Durability is a choice (WithFsync): by default it is the operating
+// system's, as with the reference module; FsyncBatch and FsyncInterval
+// fsync the files, and the folders of each new day file.
 package exporter
 
 import (
