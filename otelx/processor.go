@@ -32,9 +32,10 @@ var ErrProcessorShutdown = errors.New("toolaudit: audit processor is shut down")
 // Unlike the SDK's batch processor it does not skip spans that are recorded
 // but not sampled (see AuditSampler) and it does not drop spans when its
 // queue is full: OnEnd blocks until the exporter has caught up
-// (back-pressure). A background goroutine exports whatever is queued as soon
-// as it is queued, in batches of at most DefaultMaxBatch spans, so a burst
-// becomes few large writes and a quiet agent's call is written at once.
+// (back-pressure). A background goroutine exports what is queued in batches
+// of at most DefaultMaxBatch spans; when a batch is small it waits 1 ms for
+// it to grow (not while a flush or shutdown waits), so a burst becomes few
+// large writes and a quiet agent's call is written within a millisecond.
 //
 // ForceFlush returns once every span that ended before it was called has
 // been exported; Shutdown does the same, then shuts the exporter down.
