@@ -24,15 +24,6 @@ type argEncoder struct {
 	red   *redact.Redactor
 }
 
-func appendArgString(b []byte, s string, limit int) []byte {
-	return jsonw.AppendTruncated(b, s, limit)
-}
-
-// appendArgsMap appends args as a JSON object with sorted keys.
-func (ae argEncoder) appendArgsMap(b []byte, args map[string]any) []byte {
-	return ae.appendValue(b, args, 0)
-}
-
 // appendMember appends the value of the member k, redacted if k is
 // sensitive.
 func (ae argEncoder) appendMember(b []byte, k string, v any, depth int) []byte {
@@ -50,7 +41,7 @@ func (ae argEncoder) appendMember(b []byte, k string, v any, depth int) []byte {
 // that is not a JSON object is recorded as {"input": value}.
 func (ae argEncoder) appendArgsAny(b []byte, v any) []byte {
 	if m, ok := v.(map[string]any); ok {
-		return ae.appendArgsMap(b, m)
+		return ae.appendValue(b, m, 0)
 	}
 	start := len(b)
 	b = ae.appendValue(b, v, 0)
@@ -72,7 +63,7 @@ func (ae argEncoder) appendValue(b []byte, v any, depth int) []byte {
 	case nil:
 		return append(b, "null"...)
 	case string:
-		return appendArgString(b, x, limit)
+		return jsonw.AppendTruncated(b, x, limit)
 	case bool:
 		return strconv.AppendBool(b, x)
 	case int:
@@ -103,7 +94,7 @@ func (ae argEncoder) appendValue(b []byte, v any, depth int) []byte {
 		if json.Valid([]byte(x)) && len(x) > 0 && x[0] != '"' {
 			return append(b, x...)
 		}
-		return appendArgString(b, string(x), limit)
+		return jsonw.AppendTruncated(b, string(x), limit)
 	case json.RawMessage:
 		return ae.appendRaw(b, x, depth)
 	case map[string]any:
@@ -138,7 +129,7 @@ func (ae argEncoder) appendValue(b []byte, v any, depth int) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendArgString(b, e, limit)
+			b = jsonw.AppendTruncated(b, e, limit)
 		}
 		return append(b, ']')
 	case map[string]string:
@@ -158,7 +149,7 @@ func (ae argEncoder) appendValue(b []byte, v any, depth int) []byte {
 			if ae.red.Sensitive(k) {
 				b = ae.red.AppendReplacement(b, []byte(x[k]))
 			} else {
-				b = appendArgString(b, x[k], limit)
+				b = jsonw.AppendTruncated(b, x[k], limit)
 			}
 		}
 		return append(b, '}')
@@ -191,7 +182,7 @@ func (ae argEncoder) appendMarshalled(b []byte, v any, depth int) (out []byte) {
 // Invalid JSON is recorded as a string holding the text.
 func (ae argEncoder) appendRaw(b []byte, raw []byte, depth int) []byte {
 	if !json.Valid(raw) {
-		return appendArgString(b, string(raw), ae.limit)
+		return jsonw.AppendTruncated(b, string(raw), ae.limit)
 	}
 	return jsonw.AppendRawOptions(b, raw, jsonw.RawOptions{Limit: ae.limit, MaxDepth: maxArgDepth + 1 - depth, Redact: ae.red})
 }

@@ -34,7 +34,7 @@ func FuzzArgs(f *testing.F) {
 		limit = max(1, limit%1000)
 		ae := argEncoder{limit: limit, red: redact.New(redact.DefaultKeys, nil)}
 		args := map[string]any{"s": s, "k:" + key: key, "raw": json.RawMessage(raw), "list": []any{s, map[string]any{key: s}}}
-		out := ae.appendArgsMap(nil, args)
+		out := ae.appendValue(nil, args, 0)
 		oneSafeLine(t, out)
 		var m map[string]any
 		if err := json.Unmarshal(out, &m); err != nil {

@@ -42,7 +42,7 @@ func (m *Middleware) Wrap(name string, fn Tool, opts ...Option) Tool {
 	b := m.bind(name, opts)
 	return func(ctx context.Context, args map[string]any) (string, error) {
 		return invoke(ctx, b, args, func(buf []byte) []byte {
-			return b.args.appendArgsMap(buf, args)
+			return b.args.appendValue(buf, args, 0)
 		}, func(ctx context.Context) (string, error) {
 			return fn(ctx, args)
 		}, identity, nil)
@@ -145,9 +145,11 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	ctx, span := b.tracer.Start(ctx, b.spanName, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
 	recording := span.IsRecording()
 
-	if derr := b.admit(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); derr != nil {
-		b.finish(span, recording, StatusDenied, derr.Error(), "denied")
-		return out, fmt.Errorf("toolaudit: tool %q: %w", b.name, derr)
+	if b.cfg.failClosed != nil || b.cfg.authorizer != nil {
+		if derr := b.admit(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); derr != nil {
+			b.finish(span, recording, StatusDenied, derr.Error(), "denied")
+			return out, fmt.Errorf("toolaudit: tool %q: %w", b.name, derr)
+		}
 	}
 
 	panicking := true

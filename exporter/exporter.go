@@ -24,6 +24,7 @@
 package exporter
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -326,11 +327,11 @@ func (e *Exporter) write(rel string, c *chunk) error {
 	e.files.drop(rel)
 	done := 0
 	if n > 0 {
-		if i := lastNewline(c.data[:n]); i >= 0 {
+		if i := bytes.LastIndexByte(c.data[:n], '\n'); i >= 0 {
 			done = i + 1
 		}
 	}
-	written := countLines(c.data[:done])
+	written := bytes.Count(c.data[:done], []byte{'\n'})
 	e.health.LinesWritten += uint64(written)
 	rest := c.data[done:]
 	lines := c.lines - written
@@ -448,23 +449,4 @@ func cut(s string, n int) string {
 		return p + "…"
 	}
 	return s
-}
-
-func lastNewline(b []byte) int {
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] == '\n' {
-			return i
-		}
-	}
-	return -1
-}
-
-func countLines(b []byte) int {
-	n := 0
-	for _, c := range b {
-		if c == '\n' {
-			n++
-		}
-	}
-	return n
 }

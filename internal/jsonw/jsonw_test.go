@@ -91,3 +91,18 @@ func TestScanObjectAgreesWithEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// ValidObject is the test oracle: valid JSON whose value is an object,
+// as encoding/json sees it.
+func ValidObject(raw []byte) bool {
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{':
+			return json.Valid(raw)
+		}
+		return false
+	}
+	return false
+}

@@ -221,17 +221,3 @@ func hasLineBreakRune(b []byte) bool {
 	}
 	return false
 }
-
-// ValidObject reports whether raw is valid JSON whose value is an object.
-func ValidObject(raw []byte) bool {
-	for _, c := range raw {
-		switch c {
-		case ' ', '\t', '\n', '\r':
-			continue
-		case '{':
-			return json.Valid(raw)
-		}
-		return false
-	}
-	return false
-}
