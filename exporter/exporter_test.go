@@ -15,7 +15,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -119,10 +118,7 @@ func TestDayBoundaryFollowsTs(t *testing.T) {
 }
 
 func TestForeignToolSpanAndMissingUser(t *testing.T) {
-	var handled []error
-	var mu sync.Mutex
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { mu.Lock(); handled = append(handled, err); mu.Unlock() }))
-	t.Cleanup(func() { otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {})) })
+	handled := handlerErrors(t)
 
 	root := t.TempDir()
 	exp, err := exporter.New(root, exporter.WithUTC())
@@ -147,10 +143,9 @@ func TestForeignToolSpanAndMissingUser(t *testing.T) {
 	require.Len(t, un, 2, "no span is dropped for want of a valid user")
 	assert.Contains(t, un[0], `"user":""`)
 	assert.Contains(t, un[1], `"user":"../../etc"`)
-	mu.Lock()
-	defer mu.Unlock()
-	require.Len(t, handled, 1)
-	assert.Contains(t, handled[0].Error(), `2 tool calls without a valid user ("", "../../etc") written under @unattributed`)
+	reports := handled()
+	require.Len(t, reports, 1)
+	assert.Contains(t, reports[0].Error(), `2 tool calls without a valid user ("", "../../etc") written under @unattributed`)
 	_, err = os.Stat(filepath.Join(root, "..", "etc"))
 	assert.True(t, errors.Is(err, os.ErrNotExist))
 }

@@ -276,6 +276,7 @@ func TestGuaranteeCrashSafety(t *testing.T) {
 		}
 		_ = cmd.Wait()
 	}
+	require.NotEmpty(t, acked, "the writers acknowledged flushes before being killed")
 	a := census(t, root)
 	for _, id := range acked {
 		assert.Equal(t, 1, a.spans[id], "acknowledged span %s is intact", id)

@@ -117,7 +117,7 @@ func (a *app) recentCommand() *cobra.Command {
   toolaudit recent --tool 'search*' --since 2h -o csv`,
 		Args: argsBetween(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			now := time.Now()
+			now := a.env.now()
 			if err := a.filter.prepare(now); err != nil {
 				return err
 			}
@@ -153,7 +153,7 @@ func (a *app) dayCommand() *cobra.Command {
 		Example: "  toolaudit day alice 2026-11-27\n  toolaudit day alice 2026-11-27 --status denied -o json",
 		Args:    argsBetween(2, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.filter.prepare(time.Now()); err != nil {
+			if err := a.filter.prepare(a.env.now()); err != nil {
 				return err
 			}
 			return a.printEntries(a.reader().IterDay(cmd.Context(), args[0], args[1]), 0)
@@ -174,7 +174,7 @@ file that is truncated or recreated. Stop it with Ctrl-C.`,
 		Example: "  toolaudit follow\n  toolaudit follow alice --status error,denied",
 		Args:    argsBetween(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := a.filter.prepare(time.Now()); err != nil {
+			if err := a.filter.prepare(a.env.now()); err != nil {
 				return err
 			}
 			w, err := a.entryWriter()

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 	"unsafe"
 )
 
@@ -12,8 +13,9 @@ import (
 type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	isTerminal     bool // standard output is a terminal
-	width          int  // its width in columns, 0 when unknown
+	isTerminal     bool             // standard output is a terminal
+	width          int              // its width in columns, 0 when unknown
+	now            func() time.Time // the clock: what "today" and "24h ago" mean
 }
 
 func isTerminal(f *os.File) bool {

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 func main() {
@@ -25,6 +26,6 @@ func main() {
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], env{
 		stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
-		isTerminal: isTerminal(os.Stdout), width: terminalWidth(os.Stdout),
+		isTerminal: isTerminal(os.Stdout), width: terminalWidth(os.Stdout), now: time.Now,
 	}))
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -30,6 +31,9 @@ type app struct {
 
 // run executes the command line args and returns the exit code.
 func run(ctx context.Context, args []string, e env) int {
+	if e.now == nil {
+		e.now = time.Now
+	}
 	a := &app{env: e}
 	cmd := a.rootCommand()
 	cmd.SetArgs(args)
@@ -114,7 +118,7 @@ func argsBetween(lo, hi int) cobra.PositionalArgs {
 	}
 }
 
-func (a *app) reader() *reader.Reader { return reader.New(a.root) }
+func (a *app) reader() *reader.Reader { return reader.New(a.root, reader.WithClock(a.env.now)) }
 
 // format is the output format in effect.
 func (a *app) format() (string, error) {

@@ -55,7 +55,7 @@ func (a *app) statsCommand() *cobra.Command {
   toolaudit stats --since 2026-11-01 --until 2026-11-15 -o json`,
 		Args: argsBetween(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			now := time.Now()
+			now := a.env.now()
 			if err := a.filter.prepare(now); err != nil {
 				return err
 			}
