@@ -42,13 +42,14 @@ func (a *app) usersCommand() *cobra.Command {
 					return err
 				}
 				last := ""
-				// The newest entry: the last line of the newest day file.
+				// The newest entry: read back from today to the newest day file.
 				if len(days) > 0 {
-					t, err := time.ParseInLocation("2006-01-02", days[len(days)-1], time.Local)
-					if err == nil {
-						dr := reader.New(a.root, reader.WithClock(func() time.Time { return t.Add(12 * time.Hour) }))
-						if es, err := dr.Recent(ctx, u, reader.Query{Days: 1, Limit: 1}); err == nil && len(es) == 1 && !es[0].Time.IsZero() {
-							last = es[0].Time.Format(toolaudit.TimeLayout)
+					if t, err := time.ParseInLocation("2006-01-02", days[len(days)-1], time.Local); err == nil {
+						for e, err := range r.IterRecent(ctx, u, daysSince(t, a.env.now())) {
+							if err == nil && !e.Time.IsZero() {
+								last = e.Time.Format(toolaudit.TimeLayout)
+							}
+							break
 						}
 					}
 				}
