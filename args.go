@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/toolaudit/toolaudit/internal/jsonw"
 	"github.com/toolaudit/toolaudit/internal/redact"
@@ -98,20 +99,15 @@ func (ae argEncoder) appendValue(b []byte, v any, depth int) []byte {
 	case json.RawMessage:
 		return ae.appendRaw(b, x, depth)
 	case map[string]any:
-		var small [8]string
-		keys := small[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		var small [8]member[any]
 		b = append(b, '{')
-		for i, k := range keys {
+		for i, m := range sortedMembers(small[:0], x) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = jsonw.AppendString(b, k)
+			b = jsonw.AppendString(b, m.k)
 			b = append(b, ':')
-			b = ae.appendMember(b, k, x[k], depth+1)
+			b = ae.appendMember(b, m.k, m.v, depth+1)
 		}
 		return append(b, '}')
 	case []any:
@@ -133,28 +129,39 @@ func (ae argEncoder) appendValue(b []byte, v any, depth int) []byte {
 		}
 		return append(b, ']')
 	case map[string]string:
-		var small [8]string
-		keys := small[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		var small [8]member[string]
 		b = append(b, '{')
-		for i, k := range keys {
+		for i, m := range sortedMembers(small[:0], x) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = jsonw.AppendString(b, k)
+			b = jsonw.AppendString(b, m.k)
 			b = append(b, ':')
-			if ae.red.Sensitive(k) {
-				b = ae.red.AppendReplacement(b, []byte(x[k]))
+			if ae.red.Sensitive(m.k) {
+				b = ae.red.AppendReplacement(b, []byte(m.v))
 			} else {
-				b = jsonw.AppendTruncated(b, x[k], limit)
+				b = jsonw.AppendTruncated(b, m.v, limit)
 			}
 		}
 		return append(b, '}')
 	}
 	return ae.appendMarshalled(b, v, depth)
+}
+
+// member is one key and value of a map being encoded.
+type member[V any] struct {
+	k string
+	v V
+}
+
+// sortedMembers appends the members of m to dst in key order, reading the
+// map once (no lookup per key).
+func sortedMembers[V any](dst []member[V], m map[string]V) []member[V] {
+	for k, v := range m {
+		dst = append(dst, member[V]{k, v})
+	}
+	slices.SortFunc(dst, func(a, b member[V]) int { return strings.Compare(a.k, b.k) })
+	return dst
 }
 
 // appendMarshalled records a value of any other type the way encoding/json

@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"hash"
+	"hash/maphash"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // DefaultKeys are the key patterns redacted unless configured otherwise.
@@ -30,13 +32,31 @@ type Redactor struct {
 	patterns [][]string
 	key      []byte
 	pool     sync.Pool // of hash.Hash, when key is set
+
+	// seen remembers recent decisions: a tool's argument keys are few and
+	// repeat on every call. Direct-mapped, so its size is fixed whatever
+	// keys hostile input brings.
+	seed maphash.Seed
+	seen [cacheSlots]atomic.Pointer[decision]
+}
+
+// cacheSlots is the number of remembered key decisions; keys longer than
+// maxCachedKey are matched every time.
+const (
+	cacheSlots   = 256
+	maxCachedKey = 64
+)
+
+type decision struct {
+	key       string
+	sensitive bool
 }
 
 // New returns a Redactor for patterns (each split into words as keys are),
 // replacing values by Placeholder, or by a keyed HMAC-SHA256 when hmacKey
 // is not empty. It returns nil when patterns is empty.
 func New(patterns []string, hmacKey []byte) *Redactor {
-	r := &Redactor{key: append([]byte(nil), hmacKey...)}
+	r := &Redactor{key: append([]byte(nil), hmacKey...), seed: maphash.MakeSeed()}
 	for _, p := range patterns {
 		var words []string
 		forWords(p, func(w string) bool { words = append(words, strings.ToLower(w)); return true })
@@ -53,11 +73,27 @@ func New(patterns []string, hmacKey []byte) *Redactor {
 	return r
 }
 
-// Sensitive reports whether key names a credential. It does not allocate.
+// Sensitive reports whether key names a credential. It is safe for
+// concurrent use; it allocates only when it meets a key it does not
+// remember.
 func (r *Redactor) Sensitive(key string) bool {
 	if r == nil {
 		return false
 	}
+	if len(key) > maxCachedKey {
+		return r.match(key)
+	}
+	slot := &r.seen[maphash.String(r.seed, key)%cacheSlots]
+	if d := slot.Load(); d != nil && d.key == key {
+		return d.sensitive
+	}
+	sensitive := r.match(key)
+	slot.Store(&decision{key: strings.Clone(key), sensitive: sensitive})
+	return sensitive
+}
+
+// match is Sensitive without the cache.
+func (r *Redactor) match(key string) bool {
 	var words [16]string
 	n := 0
 	forWords(key, func(w string) bool {

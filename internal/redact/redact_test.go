@@ -1,6 +1,9 @@
 package redact
 
 import (
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -31,4 +34,49 @@ func TestReplacement(t *testing.T) {
 	assert.NotEqual(t, a, string(h.AppendReplacement(nil, []byte("hunter3"))))
 	// HMAC-SHA256("k", "hunter2"), as Python's hmac module computes it
 	assert.Equal(t, `"hmac-sha256:`+"0cd9cde64b418f83ab6358d5fa0fb2b0264ba58b97196e7a99d4b6317f0169c5"+`"`, a)
+}
+
+// TestSensitiveRemembers checks that remembered decisions stay right when
+// many keys compete for the cache's slots, from many goroutines.
+func TestSensitiveRemembers(t *testing.T) {
+	r := New(DefaultKeys, nil)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 2000 {
+				k := fmt.Sprintf("field%d_%d", g, i)
+				if i%3 == 0 {
+					k += "_token"
+				}
+				for range 2 {
+					if got := r.Sensitive(k); got != (i%3 == 0) {
+						t.Errorf("Sensitive(%q) = %v", k, got)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	long := strings.Repeat("x", maxCachedKey) + "_password"
+	assert.True(t, r.Sensitive(long))
+	assert.True(t, r.Sensitive(long), "long keys are matched every time")
+}
+
+// BenchmarkSensitive checks two typical keys, remembered; the baseline
+// matches them without the cache.
+func BenchmarkSensitive(b *testing.B) {
+	r := New(DefaultKeys, nil)
+	b.Run("ours", func(b *testing.B) {
+		for b.Loop() {
+			r.Sensitive("query")
+			r.Sensitive("limit")
+		}
+	})
+	b.Run("baseline", func(b *testing.B) {
+		for b.Loop() {
+			r.match("query")
+			r.match("limit")
+		}
+	})
 }
