@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/toolaudit/toolaudit/internal/jsonw"
@@ -80,6 +81,9 @@ type binding struct {
 	cfg      config
 	tracer   trace.Tracer
 	args     argEncoder
+	// reuseAttrs is set when the tracer is the SDK's, which copies the
+	// start attributes: their slice can then serve the next call.
+	reuseAttrs bool
 }
 
 func (m *Middleware) bind(name string, opts []Option) *binding {
@@ -89,16 +93,24 @@ func (m *Middleware) bind(name string, opts []Option) *binding {
 		// The global provider delegates to one installed later.
 		tp = otel.GetTracerProvider()
 	}
+	_, sdk := tp.(*sdktrace.TracerProvider)
 	return &binding{
-		name:     name,
-		spanName: otelx.SpanNamePrefix + name,
-		cfg:      cfg,
-		tracer:   tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version)),
-		args:     argEncoder{limit: cfg.argLimit, red: redact.New(cfg.redactKeys, cfg.hmacKey)},
+		name:       name,
+		spanName:   otelx.SpanNamePrefix + name,
+		cfg:        cfg,
+		tracer:     tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version)),
+		args:       argEncoder{limit: cfg.argLimit, red: redact.New(cfg.redactKeys, cfg.hmacKey)},
+		reuseAttrs: sdk,
 	}
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+var (
+	bufPool   = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+	attrsPool = sync.Pool{New: func() any { a := make([]attribute.KeyValue, 0, maxStartAttrs); return &a }}
+)
+
+// maxStartAttrs is the number of attributes a span can start with.
+const maxStartAttrs = 7
 
 func identity(s string) string { return s }
 
@@ -120,7 +132,14 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	// fewer per call than setting them once the span is known to record.
 	bp := bufPool.Get().(*[]byte)
 	buf := encode((*bp)[:0])
-	attrs := make([]attribute.KeyValue, 0, 8)
+	var pooled *[]attribute.KeyValue
+	var attrs []attribute.KeyValue
+	if b.reuseAttrs {
+		pooled = attrsPool.Get().(*[]attribute.KeyValue)
+		attrs = (*pooled)[:0]
+	} else {
+		attrs = make([]attribute.KeyValue, 0, maxStartAttrs)
+	}
 	attrs = append(attrs,
 		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
 		otelx.KeyToolName.String(b.name),
@@ -143,6 +162,11 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 		bufPool.Put(bp)
 	}
 	ctx, span := b.tracer.Start(ctx, b.spanName, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	if pooled != nil {
+		clear(attrs) // let the argument text go
+		*pooled = attrs[:0]
+		attrsPool.Put(pooled)
+	}
 	recording := span.IsRecording()
 
 	if b.cfg.failClosed != nil || b.cfg.authorizer != nil {
