@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -361,4 +362,40 @@ func TestHostileArgumentsStayValidJSON(t *testing.T) {
 	assert.Contains(t, got, "[too deep]")
 	assert.Less(t, len(got), 64<<10, "bounded output")
 	assert.True(t, strings.HasSuffix(m["big"].(string), " …[10485760 chars total]"))
+}
+
+// TestConcurrentCallsKeepTheirOwnAttributes checks that calls running at
+// once, with the start-attribute slice reused between calls, each end with
+// their own user, arguments and result.
+func TestConcurrentCallsKeepTheirOwnAttributes(t *testing.T) {
+	tp, sr := recorder(t)
+	tool := toolaudit.Wrap("echo", func(_ context.Context, args map[string]any) (string, error) {
+		return fmt.Sprint(args["n"]), nil
+	}, toolaudit.WithTracerProvider(tp))
+	const goroutines, calls = 8, 500
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			ctx := toolaudit.WithUser(context.Background(), fmt.Sprintf("user%d", g))
+			for i := range calls {
+				if _, err := tool(ctx, map[string]any{"n": g*calls + i}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	spans := sr.Ended()
+	require.Len(t, spans, goroutines*calls)
+	seen := make(map[string]bool)
+	for _, s := range spans {
+		a := attrs(s)
+		var args struct{ N int }
+		require.NoError(t, json.Unmarshal([]byte(a[otelx.KeyToolCallArguments].AsString()), &args))
+		assert.Equal(t, fmt.Sprint(args.N), a[otelx.KeyToolCallResult].AsString())
+		assert.Equal(t, fmt.Sprintf("user%d", args.N/calls), a[otelx.KeyEndUserID].AsString())
+		seen[a[otelx.KeyToolCallArguments].AsString()] = true
+	}
+	assert.Len(t, seen, goroutines*calls, "every call's arguments once")
 }
