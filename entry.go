@@ -147,8 +147,11 @@ func ParseEntry(line []byte, loc *time.Location) (Entry, error) {
 		return Entry{}, fmt.Errorf("%w: not a JSON object", ErrMalformed)
 	}
 	var w wireEntry
-	if err := json.Unmarshal(line, &w); err != nil {
-		return Entry{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+	if !parseFast(line, &w) {
+		w = wireEntry{}
+		if err := json.Unmarshal(line, &w); err != nil {
+			return Entry{}, fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
 	}
 	e := Entry{
 		Time:          ParseTime(w.TS, loc),

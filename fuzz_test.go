@@ -85,7 +85,10 @@ func FuzzParseEntry(f *testing.F) {
 	f.Add([]byte(`{"ts": "2026-11-27T09:30:00", "user": "bob", "args": {"a": 1}, "result_chars": 4}`))
 	f.Add([]byte(`{"ts":"2026-11-27T09:30:00+01:00","duration_ms":1e308}`))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"ts":"x","user":"a\u00e9\n\"","args":[1,{"b":null}],"result_chars":-0,"duration_ms":-1.5e-3}`))
+	f.Add([]byte(`{"user":"\ud83d\ude00","TS":"y","user":1}`))
 	f.Fuzz(func(t *testing.T, line []byte) {
+		checkParseFast(t, line)
 		e, err := ParseEntry(line, time.Local)
 		if err != nil {
 			return

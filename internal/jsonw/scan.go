@@ -248,3 +248,16 @@ func (s *scanner) num() bool {
 	s.i = i
 	return true
 }
+
+// SkipValue checks the JSON value that starts at raw[i], after optional
+// whitespace, and returns the index just past it. ok is false when raw
+// holds no valid JSON value there or it nests deeper than 256 levels. It
+// accepts what encoding/json accepts (invalid UTF-8 inside strings
+// included), bar that depth.
+func SkipValue(raw []byte, i int) (end int, ok bool) {
+	s := scanner{b: raw, i: i, clean: true}
+	if !s.value() {
+		return 0, false
+	}
+	return s.i, true
+}

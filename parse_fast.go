@@ -1,0 +1,228 @@
+package toolaudit
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf8"
+
+	"github.com/toolaudit/toolaudit/internal/jsonw"
+)
+
+// The fields of an audit line, as bits, to notice a key seen twice.
+const (
+	fTS = 1 << iota
+	fUser
+	fEngine
+	fModel
+	fTool
+	fArgs
+	fStatus
+	fResultChars
+	fResultSnippet
+	fDurationMS
+	fTraceID
+	fSpanID
+	fCallID
+)
+
+// parseFast decodes the common shape of an audit line (ours and the
+// reference module's) without reflection. It reports false, having decided
+// nothing, for anything it does not handle exactly as encoding/json would:
+// a key that is not one of the fields spelled exactly, a key seen twice,
+// null, a value of another type, a string with invalid UTF-8 or a
+// surrogate escape, a result_chars that is not a plain integer. The caller
+// then parses the line with encoding/json.
+func parseFast(line []byte, w *wireEntry) bool {
+	i := skipWS(line, 0)
+	if i >= len(line) || line[i] != '{' {
+		return false
+	}
+	i = skipWS(line, i+1)
+	if i < len(line) && line[i] == '}' {
+		return skipWS(line, i+1) == len(line)
+	}
+	var seen int
+	for {
+		if i >= len(line) || line[i] != '"' {
+			return false
+		}
+		end := i + 1
+		for end < len(line) && line[end] != '"' && line[end] != '\\' {
+			end++
+		}
+		if end >= len(line) || line[end] != '"' {
+			return false
+		}
+		key := line[i+1 : end]
+		i = skipWS(line, end+1)
+		if i >= len(line) || line[i] != ':' {
+			return false
+		}
+		i = skipWS(line, i+1)
+		var bit int
+		var dst *string
+		switch string(key) {
+		case "ts":
+			bit, dst = fTS, &w.TS
+		case "user":
+			bit, dst = fUser, &w.User
+		case "engine":
+			bit, dst = fEngine, &w.Engine
+		case "model":
+			bit, dst = fModel, &w.Model
+		case "tool":
+			bit, dst = fTool, &w.Tool
+		case "status":
+			bit, dst = fStatus, &w.Status
+		case "result_snippet":
+			bit, dst = fResultSnippet, &w.ResultSnippet
+		case "trace_id":
+			bit, dst = fTraceID, &w.TraceID
+		case "span_id":
+			bit, dst = fSpanID, &w.SpanID
+		case "call_id":
+			bit, dst = fCallID, &w.CallID
+		case "args":
+			bit = fArgs
+		case "result_chars":
+			bit = fResultChars
+		case "duration_ms":
+			bit = fDurationMS
+		default:
+			return false
+		}
+		if seen&bit != 0 {
+			return false
+		}
+		seen |= bit
+		var ok bool
+		switch {
+		case dst != nil:
+			*dst, i, ok = fastString(line, i)
+		case bit == fArgs:
+			var end int
+			if end, ok = jsonw.SkipValue(line, i); ok {
+				w.Args = json.RawMessage(append([]byte(nil), line[i:end]...))
+				i = end
+			}
+		default:
+			i, ok = fastNumber(line, i, bit, w)
+		}
+		if !ok {
+			return false
+		}
+		i = skipWS(line, i)
+		if i >= len(line) {
+			return false
+		}
+		switch line[i] {
+		case ',':
+			i = skipWS(line, i+1)
+		case '}':
+			return skipWS(line, i+1) == len(line)
+		default:
+			return false
+		}
+	}
+}
+
+// fastString decodes the JSON string at line[i].
+func fastString(line []byte, i int) (string, int, bool) {
+	if i >= len(line) || line[i] != '"' {
+		return "", 0, false
+	}
+	i++
+	start := i
+	var buf []byte // only when the string has escapes
+	for i < len(line) {
+		c := line[i]
+		switch {
+		case c == '"':
+			if buf == nil {
+				s := line[start:i]
+				if !utf8.Valid(s) {
+					return "", 0, false
+				}
+				return string(s), i + 1, true
+			}
+			buf = append(buf, line[start:i]...)
+			if !utf8.Valid(buf) {
+				return "", 0, false
+			}
+			return string(buf), i + 1, true
+		case c < 0x20:
+			return "", 0, false
+		case c == '\\':
+			if i+1 >= len(line) {
+				return "", 0, false
+			}
+			buf = append(buf, line[start:i]...)
+			switch e := line[i+1]; e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				if i+6 > len(line) {
+					return "", 0, false
+				}
+				r, err := strconv.ParseUint(string(line[i+2:i+6]), 16, 16)
+				if err != nil || 0xd800 <= r && r < 0xe000 {
+					return "", 0, false // surrogates: left to encoding/json
+				}
+				buf = utf8.AppendRune(buf, rune(r))
+				i += 4
+			default:
+				return "", 0, false
+			}
+			i += 2
+			start = i
+		default:
+			i++
+		}
+	}
+	return "", 0, false
+}
+
+// fastNumber decodes result_chars (a plain integer) or duration_ms.
+func fastNumber(line []byte, i, bit int, w *wireEntry) (int, bool) {
+	end, ok := jsonw.SkipValue(line, i)
+	if !ok || end == i || !(line[i] == '-' || '0' <= line[i] && line[i] <= '9') {
+		return 0, false
+	}
+	text := string(line[i:end])
+	if bit == fResultChars {
+		n, err := strconv.Atoi(text)
+		if err != nil {
+			return 0, false
+		}
+		w.ResultChars = n
+		return end, true
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return 0, false
+	}
+	w.DurationMS = f
+	return end, true
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
