@@ -93,6 +93,10 @@ func (b *backward) grow(n int) {
 		return
 	}
 	size := max(2*used+n, used+2*n)
+	if b.store == nil {
+		// The first read: a merge across many users often needs nothing more.
+		size = n
+	}
 	ns := make([]byte, size)
 	copy(ns[size-used:], b.store[b.start:b.end])
 	b.store, b.start, b.end = ns, size-used, size
