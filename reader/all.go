@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"context"
 	"iter"
+	"sync"
+	"sync/atomic"
 
 	"github.com/toolaudit/toolaudit"
 )
@@ -57,18 +59,14 @@ func (r *Reader) IterRecentAll(ctx context.Context, days int) iter.Seq2[toolaudi
 				it.s.close()
 			}
 		}()
-		for i, u := range users {
-			s := r.newStream(root, u, q.Days)
-			e, ok, err := s.next(ctx)
-			if err != nil {
-				s.close()
-				yield(toolaudit.Entry{}, err)
-				return
-			}
-			if ok {
-				h = append(h, &mergeItem{e: e, rank: i, s: s})
-			} else {
-				s.close()
+		heads, err := r.heads(ctx, root, users, q.Days)
+		if err != nil {
+			yield(toolaudit.Entry{}, err)
+			return
+		}
+		for _, it := range heads {
+			if it != nil {
+				h = append(h, it)
 			}
 		}
 		heap.Init(&h)
@@ -92,6 +90,63 @@ func (r *Reader) IterRecentAll(ctx context.Context, days int) iter.Seq2[toolaudi
 		}
 	}
 }
+
+// heads opens each user's stream and reads its newest entry, on several
+// goroutines: the merge's start is one open and one read per user, system
+// calls that overlap well. It returns an item per user, nil for a user
+// without entries; or, with every stream closed, the error of the first
+// user in order whose read failed (the others stop at their next user).
+func (r *Reader) heads(ctx context.Context, root *tree, users []string, days int) ([]*mergeItem, error) {
+	items := make([]*mergeItem, len(users))
+	errs := make([]error, len(users))
+	streams := make([]*stream, len(users))
+	for i, u := range users {
+		streams[i] = r.newStream(root, u, days)
+	}
+	var nextUser atomic.Int64
+	var failed atomic.Bool
+	work := func() {
+		for !failed.Load() {
+			i := int(nextUser.Add(1)) - 1
+			if i >= len(users) {
+				return
+			}
+			s := streams[i]
+			e, ok, err := s.next(ctx)
+			switch {
+			case err != nil:
+				errs[i] = err
+				failed.Store(true)
+				s.close()
+			case ok:
+				items[i] = &mergeItem{e: e, rank: i, s: s}
+			default:
+				s.close()
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for range min(len(users)/8+1, headWorkers) {
+		wg.Go(work)
+	}
+	wg.Wait()
+	if failed.Load() {
+		for _, it := range items {
+			if it != nil {
+				it.s.close()
+			}
+		}
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	return items, nil
+}
+
+// headWorkers is how many goroutines open users' files at once.
+const headWorkers = 8
 
 type mergeItem struct {
 	e    toolaudit.Entry

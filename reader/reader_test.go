@@ -182,7 +182,7 @@ func TestRecentAllMergesByTime(t *testing.T) {
 func TestRecentAllMatchesNaive(t *testing.T) {
 	root := t.TempDir()
 	rng := rand.New(rand.NewPCG(1, 2))
-	for u := range 20 {
+	for u := range 40 {
 		user := fmt.Sprintf("user%02d", u)
 		for d := range 4 {
 			day := now.AddDate(0, 0, -d).Format("2006-01-02")
@@ -335,4 +335,26 @@ func runPython(t *testing.T, seed, root, script string) string {
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
 	return string(out)
+}
+
+// TestRecentAllReportsAFailingUser checks that an error met while the
+// users' streams are opened in parallel is reported, for any position of
+// the failing user among many.
+func TestRecentAllReportsAFailingUser(t *testing.T) {
+	for _, bad := range []int{0, 17, 39} {
+		root := t.TempDir()
+		today := now.Format("2006-01-02")
+		for u := range 40 {
+			user := fmt.Sprintf("user%02d", u)
+			if u == bad {
+				// A folder where the day file should be: not a regular file.
+				require.NoError(t, os.MkdirAll(filepath.Join(root, user, "tool_audit", today+".jsonl"), 0o700))
+				continue
+			}
+			writeDay(t, root, user, today, line(user, "t", at(today, 1, 0)))
+		}
+		_, err := newReader(root).RecentAll(ctx, reader.Query{})
+		require.Error(t, err, "bad user %d", bad)
+		assert.Contains(t, err.Error(), fmt.Sprintf("user%02d", bad))
+	}
 }

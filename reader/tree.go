@@ -3,6 +3,7 @@ package reader
 import (
 	"errors"
 	"os"
+	"sync/atomic"
 )
 
 // tree is an open audit root. Every open goes through it, so no path or
@@ -13,6 +14,9 @@ import (
 type tree struct {
 	root *os.Root
 	dir  *os.File // the root folder, for openBeneath; nil when unavailable
+	// noBeneath is set once openat2 turned out unavailable (seccomp, old
+	// kernels): every open then goes through root.
+	noBeneath atomic.Bool
 }
 
 func openTree(path string) (*tree, error) {
@@ -29,15 +33,15 @@ func openTree(path string) (*tree, error) {
 	return t, nil
 }
 
-// Open opens name, relative to the root, for reading.
+// Open opens name, relative to the root, for reading. It is safe for
+// concurrent use.
 func (t *tree) Open(name string) (*os.File, error) {
-	if t.dir != nil {
+	if t.dir != nil && !t.noBeneath.Load() {
 		f, err := openBeneath(t.dir, name)
 		if !errors.Is(err, errBeneathUnsupported) {
 			return f, err
 		}
-		t.dir.Close()
-		t.dir = nil
+		t.noBeneath.Store(true)
 	}
 	return t.root.Open(name)
 }
