@@ -82,7 +82,7 @@ type binding struct {
 	tracer   trace.Tracer
 	args     argEncoder
 	// reuseAttrs is set when the tracer is the SDK's, which copies the
-	// start attributes: their slice can then serve the next call.
+	// attributes it is given: their slice can then serve the next call.
 	reuseAttrs bool
 }
 
@@ -106,11 +106,30 @@ func (m *Middleware) bind(name string, opts []Option) *binding {
 
 var (
 	bufPool   = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-	attrsPool = sync.Pool{New: func() any { a := make([]attribute.KeyValue, 0, maxStartAttrs); return &a }}
+	attrsPool = sync.Pool{New: func() any { a := make([]attribute.KeyValue, 0, maxAttrs); return &a }}
 )
 
-// maxStartAttrs is the number of attributes a span can start with.
-const maxStartAttrs = 7
+// maxAttrs is the most attributes the middleware passes in one call: six at
+// the start, five with the outcome.
+const maxAttrs = 6
+
+// attrSlice returns an empty slice for up to maxAttrs attributes, and the
+// pooled value to give back with putAttrs once the tracer has copied them.
+func (b *binding) attrSlice() ([]attribute.KeyValue, *[]attribute.KeyValue) {
+	if !b.reuseAttrs {
+		return make([]attribute.KeyValue, 0, maxAttrs), nil
+	}
+	pooled := attrsPool.Get().(*[]attribute.KeyValue)
+	return (*pooled)[:0], pooled
+}
+
+func putAttrs(attrs []attribute.KeyValue, pooled *[]attribute.KeyValue) {
+	if pooled != nil {
+		clear(attrs) // let the texts go
+		*pooled = attrs[:0]
+		attrsPool.Put(pooled)
+	}
+}
 
 func identity(s string) string { return s }
 
@@ -128,18 +147,17 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	}
 	callID := CallIDFrom(ctx)
 
-	// The arguments go in with the start attributes: one attribute call
-	// fewer per call than setting them once the span is known to record.
+	// The arguments are encoded now, before the tool can change them, and
+	// set with the outcome: the span's attributes then grow once, from six
+	// to ten, and the start attributes are copied fewer times.
 	bp := bufPool.Get().(*[]byte)
 	buf := encode((*bp)[:0])
-	var pooled *[]attribute.KeyValue
-	var attrs []attribute.KeyValue
-	if b.reuseAttrs {
-		pooled = attrsPool.Get().(*[]attribute.KeyValue)
-		attrs = (*pooled)[:0]
-	} else {
-		attrs = make([]attribute.KeyValue, 0, maxStartAttrs)
+	argsText := string(buf)
+	if cap(buf) <= 64<<10 {
+		*bp = buf
+		bufPool.Put(bp)
 	}
+	attrs, pooled := b.attrSlice()
 	attrs = append(attrs,
 		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
 		otelx.KeyToolName.String(b.name),
@@ -156,22 +174,13 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	if user != "" {
 		attrs = append(attrs, otelx.KeyEndUserID.String(user))
 	}
-	attrs = append(attrs, otelx.KeyToolCallArguments.String(string(buf)))
-	if cap(buf) <= 64<<10 {
-		*bp = buf
-		bufPool.Put(bp)
-	}
 	ctx, span := b.tracer.Start(ctx, b.spanName, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
-	if pooled != nil {
-		clear(attrs) // let the argument text go
-		*pooled = attrs[:0]
-		attrsPool.Put(pooled)
-	}
+	putAttrs(attrs, pooled)
 	recording := span.IsRecording()
 
 	if b.cfg.failClosed != nil || b.cfg.authorizer != nil {
 		if derr := b.admit(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); derr != nil {
-			b.finish(span, recording, StatusDenied, derr.Error(), "denied")
+			b.finish(span, recording, argsText, StatusDenied, derr.Error(), "denied")
 			return out, fmt.Errorf("toolaudit: tool %q: %w", b.name, derr)
 		}
 	}
@@ -184,10 +193,10 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 		r := recover()
 		if r == nil {
 			// runtime.Goexit, as t.FailNow in a test does: nothing to re-raise.
-			b.finish(span, recording, StatusError, "tool exited its goroutine (runtime.Goexit)", "goexit")
+			b.finish(span, recording, argsText, StatusError, "tool exited its goroutine (runtime.Goexit)", "goexit")
 			return
 		}
-		b.finish(span, recording, StatusError, fmt.Sprintf("panic: %v", r), "panic")
+		b.finish(span, recording, argsText, StatusError, fmt.Sprintf("panic: %v", r), "panic")
 		panic(r)
 	}()
 	out, err = run(ctx)
@@ -199,15 +208,15 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 		if status == StatusError {
 			errType = fmt.Sprintf("%T", err)
 		}
-		b.finish(span, recording, status, err.Error(), errType)
+		b.finish(span, recording, argsText, status, err.Error(), errType)
 	} else if failed != nil && failed(out) {
-		b.finish(span, recording, StatusError, render(out), "tool_error")
+		b.finish(span, recording, argsText, StatusError, render(out), "tool_error")
 	} else {
 		text := ""
 		if recording {
 			text = render(out)
 		}
-		b.finish(span, recording, StatusOK, text, "")
+		b.finish(span, recording, argsText, StatusOK, text, "")
 	}
 	return out, err
 }
@@ -230,20 +239,27 @@ func (b *binding) admit(ctx context.Context, call Call) error {
 	return nil
 }
 
-// finish records the outcome of a call on its span and ends it.
-func (b *binding) finish(span trace.Span, recording bool, status Status, text, errType string) {
+// finish records the arguments and the outcome of a call on its span, in
+// one attribute call, and ends it.
+func (b *binding) finish(span trace.Span, recording bool, args string, status Status, text, errType string) {
 	if recording {
 		if b.cfg.redactResult != nil {
 			text = b.cfg.redactResult(b.name, text)
 		}
 		snippet, _ := jsonw.Prefix(text, b.cfg.snippetLimit)
-		span.SetAttributes(
+		attrs, pooled := b.attrSlice()
+		attrs = append(attrs,
+			otelx.KeyToolCallArguments.String(args),
 			otelx.KeyStatus.String(string(status)),
 			otelx.KeyResultChars.Int(utf8.RuneCountInString(text)),
 			otelx.KeyToolCallResult.String(snippet),
 		)
 		if status != StatusOK {
-			span.SetAttributes(otelx.KeyErrorType.String(errType))
+			attrs = append(attrs, otelx.KeyErrorType.String(errType))
+		}
+		span.SetAttributes(attrs...)
+		putAttrs(attrs, pooled)
+		if status != StatusOK {
 			span.SetStatus(codes.Error, text)
 		}
 	}
