@@ -109,6 +109,10 @@ var (
 	attrsPool = sync.Pool{New: func() any { a := make([]attribute.KeyValue, 0, maxAttrs); return &a }}
 )
 
+// internalKind is made once: as an interface value it would be allocated on
+// every call.
+var internalKind = trace.WithSpanKind(trace.SpanKindInternal)
+
 // maxAttrs is the most attributes the middleware passes in one call: six at
 // the start, five with the outcome.
 const maxAttrs = 6
@@ -174,7 +178,7 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	if user != "" {
 		attrs = append(attrs, otelx.KeyEndUserID.String(user))
 	}
-	ctx, span := b.tracer.Start(ctx, b.spanName, trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(attrs...))
+	ctx, span := b.tracer.Start(ctx, b.spanName, internalKind, trace.WithAttributes(attrs...))
 	putAttrs(attrs, pooled)
 	recording := span.IsRecording()
 
