@@ -399,3 +399,47 @@ func TestConcurrentCallsKeepTheirOwnAttributes(t *testing.T) {
 	}
 	assert.Len(t, seen, goroutines*calls, "every call's arguments once")
 }
+
+// TestArgumentsRecordedAsCalled checks that the arguments are recorded as
+// the tool received them, even when the tool changes its map.
+func TestArgumentsRecordedAsCalled(t *testing.T) {
+	tp, sr := recorder(t)
+	tool := toolaudit.Wrap("edit", func(_ context.Context, args map[string]any) (string, error) {
+		args["path"] = "/etc/shadow"
+		delete(args, "mode")
+		return "done", nil
+	}, toolaudit.WithTracerProvider(tp))
+	_, err := tool(runCtx(), map[string]any{"path": "notes.txt", "mode": "append"})
+	require.NoError(t, err)
+	_, a := onlySpan(t, sr)
+	assert.JSONEq(t, `{"mode":"append","path":"notes.txt"}`, a[otelx.KeyToolCallArguments].AsString())
+}
+
+// seenSampler samples everything and keeps the attributes it was shown.
+type seenSampler struct{ seen *[]attribute.KeyValue }
+
+func (s seenSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	*s.seen = append(*s.seen, p.Attributes...)
+	return sdktrace.SamplingResult{Decision: sdktrace.RecordAndSample}
+}
+func (seenSampler) Description() string { return "seen" }
+
+// TestSamplersSeeTheCallAtStart checks which attributes a sampler gets:
+// who calls which tool with which model, not the arguments.
+func TestSamplersSeeTheCallAtStart(t *testing.T) {
+	var seen []attribute.KeyValue
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(seenSampler{&seen}))
+	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { return "ok", nil },
+		toolaudit.WithTracerProvider(tp))
+	_, err := tool(toolaudit.WithCallID(runCtx(), "call_1"), map[string]any{"q": "x"})
+	require.NoError(t, err)
+	keys := make(map[attribute.Key]string)
+	for _, kv := range seen {
+		keys[kv.Key] = kv.Value.Emit()
+	}
+	assert.Equal(t, map[attribute.Key]string{
+		otelx.KeyOperationName: "execute_tool", otelx.KeyToolName: "search", otelx.KeyToolCallID: "call_1",
+		otelx.KeyProviderName: "anthropic", otelx.KeyRequestModel: "claude-sonnet-4-5", otelx.KeyEndUserID: "alice",
+	}, keys)
+}
