@@ -193,14 +193,8 @@ func ParseTime(ts string, loc *time.Location) time.Time {
 }
 
 func isObject(b []byte) bool {
-	for _, c := range b {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			continue
-		}
-		return c == '{'
-	}
-	return false
+	i := jsonw.SkipSpace(b, 0)
+	return i < len(b) && b[i] == '{'
 }
 
 // appendTS appends t in TimeLayout; it is AppendFormat by hand, several

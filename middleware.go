@@ -260,12 +260,10 @@ func (b *binding) finish(span trace.Span, recording bool, args string, status St
 		)
 		if status != StatusOK {
 			attrs = append(attrs, otelx.KeyErrorType.String(errType))
+			span.SetStatus(codes.Error, text)
 		}
 		span.SetAttributes(attrs...)
 		putAttrs(attrs, pooled)
-		if status != StatusOK {
-			span.SetStatus(codes.Error, text)
-		}
 	}
 	span.End()
 }

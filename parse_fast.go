@@ -33,13 +33,13 @@ const (
 // surrogate escape, a result_chars that is not a plain integer. The caller
 // then parses the line with encoding/json.
 func parseFast(line []byte, w *wireEntry) bool {
-	i := skipWS(line, 0)
+	i := jsonw.SkipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		return false
 	}
-	i = skipWS(line, i+1)
+	i = jsonw.SkipSpace(line, i+1)
 	if i < len(line) && line[i] == '}' {
-		return skipWS(line, i+1) == len(line)
+		return jsonw.SkipSpace(line, i+1) == len(line)
 	}
 	var seen int
 	for {
@@ -54,11 +54,11 @@ func parseFast(line []byte, w *wireEntry) bool {
 			return false
 		}
 		key := line[i+1 : end]
-		i = skipWS(line, end+1)
+		i = jsonw.SkipSpace(line, end+1)
 		if i >= len(line) || line[i] != ':' {
 			return false
 		}
-		i = skipWS(line, i+1)
+		i = jsonw.SkipSpace(line, i+1)
 		var bit int
 		var dst *string
 		switch string(key) {
@@ -111,15 +111,15 @@ func parseFast(line []byte, w *wireEntry) bool {
 		if !ok {
 			return false
 		}
-		i = skipWS(line, i)
+		i = jsonw.SkipSpace(line, i)
 		if i >= len(line) {
 			return false
 		}
 		switch line[i] {
 		case ',':
-			i = skipWS(line, i+1)
+			i = jsonw.SkipSpace(line, i+1)
 		case '}':
-			return skipWS(line, i+1) == len(line)
+			return jsonw.SkipSpace(line, i+1) == len(line)
 		default:
 			return false
 		}
@@ -213,16 +213,4 @@ func fastNumber(line []byte, i, bit int, w *wireEntry) (int, bool) {
 	}
 	w.DurationMS = f
 	return end, true
-}
-
-func skipWS(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ' ', '\t', '\r', '\n':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
 }

@@ -1,6 +1,7 @@
 package jsonw
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
@@ -99,23 +100,31 @@ func AppendRawOptions(b []byte, raw []byte, o RawOptions) []byte {
 		}
 		end := stringEnd(raw, i)
 		lit := raw[i:end]
-		next := skipSpace(raw, end)
+		next := SkipSpace(raw, end)
 		isKey := next < len(raw) && raw[next] == ':'
 		// A literal of n bytes holds at most n-2 code points.
-		if safeLiteral(lit) && (isKey || o.Limit < 0 || len(lit)-2 <= o.Limit) {
+		redact := false
+		if isKey {
+			safe := safeLiteral(lit)
+			if safe {
+				b = append(b, lit...)
+			}
+			if !safe || o.Redact != nil {
+				key := unquote(lit)
+				if !safe {
+					b = AppendString(b, key)
+				}
+				redact = o.Redact != nil && o.Redact.Sensitive(key)
+			}
+		} else if safeLiteral(lit) && (o.Limit < 0 || len(lit)-2 <= o.Limit) {
 			b = append(b, lit...)
 		} else {
-			s := unquote(lit)
-			if isKey {
-				b = AppendString(b, s)
-			} else {
-				b = AppendTruncated(b, s, o.Limit)
-			}
+			b = AppendTruncated(b, unquote(lit), o.Limit)
 		}
 		i = end
-		if isKey && o.Redact != nil && o.Redact.Sensitive(unquote(lit)) {
+		if redact {
 			b = append(b, ':')
-			start := skipSpace(raw, next+1)
+			start := SkipSpace(raw, next+1)
 			stop := skipValue(raw, start)
 			b = o.Redact.AppendReplacement(b, redactedText(raw[start:stop]))
 			i = stop
@@ -133,7 +142,12 @@ func redactedText(v []byte) []byte {
 	return AppendRaw(nil, v, -1)
 }
 
+// unquote returns the text of a valid string literal.
 func unquote(lit []byte) string {
+	inner := lit[1 : len(lit)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner) // no escape to decode, no byte to replace
+	}
 	var s string
 	if json.Unmarshal(lit, &s) != nil {
 		s = string(lit[1 : len(lit)-1])
@@ -153,7 +167,9 @@ func stringEnd(raw []byte, i int) int {
 	return min(end+1, len(raw))
 }
 
-func skipSpace(raw []byte, i int) int {
+// SkipSpace returns the index of the first byte at or after i that is not
+// JSON whitespace (space, tab, line feed, carriage return), or len(raw).
+func SkipSpace(raw []byte, i int) int {
 	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
 		i++
 	}
