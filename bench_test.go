@@ -33,6 +33,10 @@ var benchArgs = map[string]any{"query": "opening hours of the café near the sta
 // 32 MB live, as an agent holding its model client and conversations does:
 // on a nearly empty heap the garbage collector's 4 MB minimum goal makes
 // every byte the pipeline keeps alive show up as extra collections.
+//
+// The parts/ rows take the pipeline apart, each against the same floor:
+// the middleware alone (into the floor's provider), and the middleware with
+// the audit processor and its goroutine (into an exporter that discards).
 func BenchmarkCallOverhead(b *testing.B) {
 	b.Run("ours", benchCallOurs)
 	b.Run("baseline", benchCallFloor)
@@ -41,6 +45,17 @@ func BenchmarkCallOverhead(b *testing.B) {
 		b.Run("ours", benchCallOurs)
 		b.Run("baseline", benchCallFloor)
 		runtime.KeepAlive(live)
+	})
+	b.Run("parts", func(b *testing.B) {
+		b.Run("middleware", func(b *testing.B) {
+			benchCall(b, sdktrace.NewTracerProvider(sdktrace.WithSyncer(discard{})))
+		})
+		b.Run("processor", func(b *testing.B) {
+			tp, err := otelx.NewTracerProvider(discard{})
+			require.NoError(b, err)
+			benchCall(b, tp)
+			require.NoError(b, tp.Shutdown(context.Background()))
+		})
 	})
 }
 
