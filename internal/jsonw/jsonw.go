@@ -25,9 +25,44 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// plainLen returns the length of the longest prefix of s whose bytes a
+// JSON string holds as they are (see plain): eight bytes at a time while it
+// can, then one by one.
+func plainLen(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if special8(x) {
+			break
+		}
+	}
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	return i
+}
+
+// special8 reports whether one of the eight bytes of x is not plain: below
+// 0x20, a quote, a backslash, DEL, or not ASCII. Each term sets a byte's
+// high bit for such a byte (a zero byte in x^q for the byte q); a borrow
+// can only spread from a byte that already set it.
+func special8(x uint64) bool {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	q, bs, del := x^(lo*'"'), x^(lo*'\\'), x^(lo*0x7f)
+	return ((x-lo*0x20)&^x|(q-lo)&^q|(bs-lo)&^bs|(del-lo)&^del|x)&hi != 0
+}
+
 // AppendString appends s as a quoted JSON string.
 func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	n := plainLen(s)
+	if n == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	b = append(b, s[:n]...)
+	s = s[n:]
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]

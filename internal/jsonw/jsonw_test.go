@@ -106,3 +106,50 @@ func ValidObject(raw []byte) bool {
 	}
 	return false
 }
+
+// BenchmarkScanObject validates typical tool arguments, as the exporter
+// does for every line.
+func BenchmarkScanObject(b *testing.B) {
+	raw := []byte(`{"query":"opening hours of the café near the station","limit":10,"lang":"fr","filters":{"open_now":true,"radius_m":1500}}`)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if valid, _ := ScanObject(raw); !valid {
+			b.Fatal("invalid")
+		}
+	}
+}
+
+// BenchmarkAppendString appends the strings of a typical audit line: user,
+// engine, model, tool, status, result, trace and span ids.
+func BenchmarkAppendString(b *testing.B) {
+	fields := []string{"alice", "anthropic", "claude-sonnet-4-5", "search", "ok", "3 results",
+		"4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"}
+	buf := make([]byte, 0, 512)
+	for b.Loop() {
+		buf = buf[:0]
+		for _, f := range fields {
+			buf = AppendString(buf, f)
+		}
+	}
+}
+
+// TestPlainLenEveryByteEveryPlace puts each byte value at each place of a
+// string of plain bytes and checks that the eight-at-a-time scan stops
+// exactly where a byte-by-byte scan does.
+func TestPlainLenEveryByteEveryPlace(t *testing.T) {
+	for c := range 256 {
+		for n := 1; n <= 24; n++ {
+			for at := range n {
+				s := []byte(strings.Repeat("a", n))
+				s[at] = byte(c)
+				want := 0
+				for want < len(s) && plain[s[want]] {
+					want++
+				}
+				if got := plainLen(string(s)); got != want {
+					t.Fatalf("byte %#x at %d of %d: plainLen %d, want %d", c, at, n, got, want)
+				}
+			}
+		}
+	}
+}

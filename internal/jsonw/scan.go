@@ -37,20 +37,24 @@ type scanner struct {
 }
 
 func (s *scanner) push(obj bool) {
+	d := uint(s.depth)
 	if obj {
-		s.objs[s.depth/64] |= 1 << (s.depth % 64)
+		s.objs[d/64] |= 1 << (d % 64)
 	} else {
-		s.objs[s.depth/64] &^= 1 << (s.depth % 64)
+		s.objs[d/64] &^= 1 << (d % 64)
 	}
 	s.depth++
 }
 
 func (s *scanner) topIsObject() bool {
-	d := s.depth - 1
+	d := uint(s.depth - 1)
 	return s.objs[d/64]&(1<<(d%64)) != 0
 }
 
 func (s *scanner) ws() {
+	if s.i < len(s.b) && s.b[s.i] > ' ' {
+		return // the usual case: no whitespace at all
+	}
 	for s.i < len(s.b) {
 		switch s.b[s.i] {
 		case ' ', '\t', '\n', '\r':
@@ -160,14 +164,27 @@ func (s *scanner) lit(word string) bool {
 	return true
 }
 
+// strPlain[c] is true for the bytes a string scan passes over without a
+// second look: the ASCII ones a JSON string holds as they are, and DEL.
+var strPlain = func() [256]bool {
+	t := plain
+	t[0x7f] = true
+	return t
+}()
+
 func (s *scanner) str() bool {
 	s.i++ // opening quote
 	for s.i < len(s.b) {
-		c := s.b[s.i]
-		if plain[c] || c == 0x7f {
-			s.i++
-			continue
+		// Plain ASCII first, in locals: most of a string is that.
+		b, i := s.b, s.i
+		for i < len(b) && strPlain[b[i]] {
+			i++
 		}
+		s.i = i
+		if i == len(b) {
+			return false
+		}
+		c := b[i]
 		switch {
 		case c == '"':
 			s.i++
