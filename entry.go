@@ -198,14 +198,20 @@ func isObject(b []byte) bool {
 }
 
 // appendTS appends t in TimeLayout; it is AppendFormat by hand, several
-// times faster on the exporter's hot path.
+// times faster on the exporter's hot path: one zone lookup, then the date
+// from the day number.
 func appendTS(b []byte, t time.Time) []byte {
-	year, month, day := t.Date()
+	_, off := t.Zone()
+	sec := t.Unix() + int64(off)
+	days, secs := sec/86400, sec%86400
+	if secs < 0 {
+		days, secs = days-1, secs+86400
+	}
+	year, month, day := civil(days)
 	if year < 0 || year > 9999 {
 		return t.AppendFormat(b, TimeLayout)
 	}
-	hour, minute, sec := t.Clock()
-	_, off := t.Zone()
+	hour, minute, s := int(secs/3600), int(secs/60%60), int(secs%60)
 	sign := byte('+')
 	if off < 0 {
 		sign, off = '-', -off
@@ -213,12 +219,36 @@ func appendTS(b []byte, t time.Time) []byte {
 	off /= 60
 	return append(b,
 		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-',
 		byte('0'+day/10), byte('0'+day%10), 'T',
 		byte('0'+hour/10), byte('0'+hour%10), ':',
 		byte('0'+minute/10), byte('0'+minute%10), ':',
-		byte('0'+sec/10), byte('0'+sec%10),
+		byte('0'+s/10), byte('0'+s%10),
 		sign, byte('0'+off/600), byte('0'+off/60%10), ':', byte('0'+off%60/10), byte('0'+off%10))
+}
+
+// civil returns the proleptic Gregorian date of the day days after
+// 1970-01-01 (Howard Hinnant's civil_from_days).
+func civil(days int64) (year, month, day int) {
+	z := days + 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365]
+	mp := (5*doy + 2) / 153                                // [0, 11], from March
+	day = int(doy - (153*mp+2)/5 + 1)
+	month = int(mp + 3)
+	if month > 12 {
+		month -= 12
+	}
+	year = int(yoe + era*400)
+	if month <= 2 {
+		year++
+	}
+	return year, month, day
 }
 
 // appendMillis appends us microseconds as milliseconds with up to three

@@ -2,6 +2,8 @@ package toolaudit_test
 
 import (
 	"encoding/json"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +106,38 @@ func TestDurationMillis(t *testing.T) {
 	for us, want := range map[int64]string{1: "0.001", 24: "0.024", 12500: "12.5", 3000: "3", 1234567: "1234.567", 100: "0.1"} {
 		e := toolaudit.Entry{Duration: time.Duration(us) * time.Microsecond}
 		assert.Contains(t, string(e.AppendJSON(nil)), `"duration_ms":`+want+`}`)
+	}
+}
+
+// TestAppendTSMatchesFormat compares the hand-written timestamp with
+// time.Format over years 1 to 9999, days around the epoch and the ends of
+// months and leap days, in zones east and west of UTC.
+func TestAppendTSMatchesFormat(t *testing.T) {
+	zones := []*time.Location{time.UTC, time.FixedZone("w", -(9*3600 + 30*60)), time.FixedZone("e", 14*3600)}
+	if paris, err := time.LoadLocation("Europe/Paris"); err == nil {
+		zones = append(zones, paris)
+	}
+	var times []time.Time
+	for sec := int64(-3 * 86400); sec < 3*86400; sec += 3599 {
+		times = append(times, time.Unix(sec, 0))
+	}
+	for y := 1; y <= 9999; y += 7 {
+		for _, md := range [][2]int{{1, 1}, {2, 28}, {2, 29}, {3, 1}, {12, 31}} {
+			times = append(times, time.Date(y, time.Month(md[0]), md[1], 23, 59, 59, 0, time.UTC))
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		times = append(times, time.Unix(r.Int64N(253402300799+62135596800)-62135596800, r.Int64N(1e9)))
+	}
+	for _, loc := range zones {
+		for _, ts := range times {
+			ts = ts.In(loc)
+			e := toolaudit.Entry{Time: ts}
+			want := `{"ts":"` + ts.Format(toolaudit.TimeLayout) + `"`
+			if line := string(e.AppendJSON(nil)); !strings.HasPrefix(line, want) {
+				t.Fatalf("%v: got %.40s, want %s", ts, line, want)
+			}
+		}
 	}
 }
