@@ -10,10 +10,10 @@
 // the reference Python module's format, readable by it and by package
 // reader.
 //
-// What it promises: each line reaches its file whole, in one write(2) with
-// O_APPEND together with the other lines of its batch for that file, so
-// concurrent writers (goroutines or processes) never interleave or tear
-// lines; a line lands in the file of the day of its own ts; files are
+// What it promises: each line reaches its file whole, in a write(2) with
+// O_APPEND of whole lines (a batch's lines for one file, in writes of about
+// 64 KiB), so concurrent writers (goroutines or processes) never interleave
+// or tear lines; a line lands in the file of the day of its own ts; files are
 // opened through an os.Root, so no user name or symlink leads outside the
 // root; a file deleted while open is recreated; a failed write is kept in a
 // bounded memory spill and retried (with the next export, on ForceFlush and
@@ -78,6 +78,10 @@ type chunk struct {
 	rel   string // the file, relative to the root
 	data  []byte
 	lines int
+	used  bool // has lines in the current batch
+	// The file's day, as Unix seconds [from, to) in the exporter's
+	// location: a line whose time falls in it belongs here.
+	from, to int64
 }
 
 // fileKey names a day file without building its path.
@@ -203,10 +207,12 @@ func (e *Exporter) retrySpill() {
 	}
 }
 
-// ExportSpans appends one line per tool span to its day file, one write per
-// file, after first retrying lines spilled by earlier failed writes. It
-// returns the write errors joined; the lines concerned are spilled for the
-// next call (see Health). ctx is only checked before any work.
+// ExportSpans appends one line per tool span to its day file, in writes of
+// whole lines: one per file, and one more for each 64 KiB of its lines. The
+// lines spilled by earlier failed writes to a file are retried first, in
+// the same write as the new ones. It returns the write errors joined; the
+// lines concerned are spilled for the next call (see Health). ctx is only
+// checked before any work.
 func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -228,6 +234,11 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	}
 
 	var invalid []string // the first few, for the report
+	var errs []error
+	// The chunks of the last valid users seen in this batch: most lines
+	// find theirs here, without validating the user again or hashing.
+	var recent [4]*chunk
+	next := 0
 	n := 0
 	for _, s := range spans {
 		attrs := s.Attributes()
@@ -235,32 +246,69 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			continue
 		}
 		entry := e.entryOf(s, attrs)
-		dir := entry.User
-		if err := layout.ValidateUser(dir); err != nil || dir == Unattributed {
-			if n++; len(invalid) < 5 {
-				invalid = append(invalid, fmt.Sprintf("%q", cut(entry.User, 64)))
+		sec := entry.Time.Unix()
+		var c *chunk
+		for _, r := range recent {
+			if r != nil && r.user == entry.User && r.from <= sec && sec < r.to {
+				c = r
+				break
 			}
-			dir = Unattributed
 		}
-		y, m, d := entry.Time.Date()
-		key := fileKey{dir, y, int(m), d}
-		c := e.batch[key]
 		if c == nil {
-			c = &chunk{user: dir, rel: layout.DayFile(dir, entry.Time)}
-			e.batch[key] = c
+			dir := entry.User
+			valid := true
+			if err := layout.ValidateUser(dir); err != nil || dir == Unattributed {
+				if n++; len(invalid) < 5 {
+					invalid = append(invalid, fmt.Sprintf("%q", cut(entry.User, 64)))
+				}
+				dir, valid = Unattributed, false
+			}
+			y, m, d := entry.Time.Date()
+			key := fileKey{dir, y, int(m), d}
+			c = e.batch[key]
+			if c == nil {
+				c = &chunk{user: dir, rel: layout.DayFile(dir, entry.Time),
+					from: time.Date(y, m, d, 0, 0, 0, 0, e.cfg.loc).Unix(),
+					to:   time.Date(y, m, d+1, 0, 0, 0, 0, e.cfg.loc).Unix()}
+				e.batch[key] = c
+			}
+			if valid {
+				recent[next%len(recent)] = c
+				next++
+			}
 		}
 		c.data = e.appendLine(c.data, &entry)
 		c.data = append(c.data, '\n')
 		c.lines++
+		c.used = true
+		if len(c.data) >= writeAt && e.spill[c.rel] == nil {
+			// Write what the file has so far, so that the buffer kept for
+			// the next batch stays small. With lines in the spill, the
+			// older lines must go first: that waits for flushLocked.
+			if err := e.write(c.rel, c); err != nil {
+				errs = append(errs, err)
+			}
+			c.data, c.lines = c.data[:0], 0
+		}
 	}
 	if len(invalid) > 0 {
 		e.files.report(fmt.Errorf("toolaudit: %d tool calls without a valid user (%s) written under %s", n, strings.Join(invalid, ", "), Unattributed))
 	}
 	err := e.flushLocked()
-	return err
+	if len(errs) == 0 {
+		return err
+	}
+	return errors.Join(append(errs, err)...)
 }
 
-// flushLocked writes the current batch and the spill, one write per file.
+// writeAt is the size at which a file's lines are written before the end of
+// their batch. Lines stay whole; what the buffers keep alive between
+// batches stays small (a live buffer makes the garbage collector run more
+// often in an application with a small heap).
+const writeAt = 64 << 10
+
+// flushLocked writes the current batch and the spill, one write per file,
+// then with FsyncBatch fsyncs the files written to.
 func (e *Exporter) flushLocked() error {
 	var errs []error
 	spill := e.spill
@@ -284,7 +332,9 @@ func (e *Exporter) flushLocked() error {
 		}
 	}
 	for key, c := range e.batch {
-		if c.lines == 0 && len(c.data) == 0 {
+		if c.used {
+			c.used = false
+		} else {
 			// Unused in this batch: let its buffer go.
 			delete(e.batch, key)
 			continue
@@ -299,6 +349,13 @@ func (e *Exporter) flushLocked() error {
 		}
 		c.data, c.lines = c.data[:0], 0
 	}
+	if e.cfg.fsync.batch {
+		if err := e.files.syncDirty(); err != nil {
+			// The lines are written; only their durability is in doubt.
+			e.health.LastError, e.health.LastErrorAt = err, time.Now()
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -312,14 +369,6 @@ func (e *Exporter) write(rel string, c *chunk) error {
 	if err == nil {
 		e.health.LinesWritten += uint64(c.lines)
 		of.dirty = true
-		if e.cfg.fsync.batch {
-			if err := of.f.Sync(); err != nil {
-				// The lines are written; only their durability is in doubt.
-				e.health.LastError, e.health.LastErrorAt = err, time.Now()
-				return fmt.Errorf("toolaudit: fsync of %s: %w", rel, err)
-			}
-			of.dirty = false
-		}
 		return nil
 	}
 	// Keep what did not reach the file whole. A torn last line is terminated
@@ -349,7 +398,7 @@ func (e *Exporter) write(rel string, c *chunk) error {
 }
 
 // maxKeptBuffer is the largest line buffer kept for the next batch.
-const maxKeptBuffer = 4 << 20
+const maxKeptBuffer = 4 * writeAt
 
 // Shutdown retries spilled lines once, closes the files and stops the
 // exporter. Lines still unwritten are counted as failed and reported in the

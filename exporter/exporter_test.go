@@ -333,3 +333,106 @@ func TestManyUsersBoundedOpenFiles(t *testing.T) {
 		assert.Len(t, readLines(t, filepath.Join(root, fmt.Sprintf("user%d", u), "tool_audit", "2026-03-04.jsonl")), 2)
 	}
 }
+
+// bigBatch is n tool spans of about 450 bytes each, for users in turn.
+func bigBatch(n int, users ...string) []sdktrace.ReadOnlySpan {
+	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
+	args := `{"pad":"` + strings.Repeat("x", 300) + `"}`
+	stubs := make(tracetest.SpanStubs, n)
+	for i := range stubs {
+		stubs[i] = toolStub(users[i%len(users)], "x", args, "ok", end, i)
+	}
+	return stubs.Snapshots()
+}
+
+// requireInOrder checks that path holds exactly the lines of spans first..
+// of bigBatch for one of every step users, in order, each valid JSON.
+func requireInOrder(t *testing.T, path string, first, step, count int) {
+	t.Helper()
+	lines := readLines(t, path)
+	require.Len(t, lines, count)
+	for i, line := range lines {
+		require.True(t, json.Valid([]byte(line)), "line %d is whole", i)
+		n := first + i*step
+		require.Contains(t, line, fmt.Sprintf(`"span_id":"cd%04x0000000000"`, n), "line %d", i)
+	}
+}
+
+func TestBigBatchWrittenWholeAndInOrder(t *testing.T) {
+	for _, fsync := range []exporter.Fsync{exporter.FsyncNever, exporter.FsyncBatch} {
+		root := t.TempDir()
+		exp, err := exporter.New(root, exporter.WithUTC(), exporter.WithFsync(fsync))
+		require.NoError(t, err)
+		// About 1.4 MB: many times the size at which a file's lines are
+		// written before the end of the batch.
+		require.NoError(t, exp.ExportSpans(context.Background(), bigBatch(3000, "gail", "gail", "hal")))
+		assert.Equal(t, uint64(3000), exp.Health().LinesWritten)
+		lines := readLines(t, filepath.Join(root, "gail", "tool_audit", "2026-03-04.jsonl"))
+		require.Len(t, lines, 2000)
+		requireInOrder(t, filepath.Join(root, "hal", "tool_audit", "2026-03-04.jsonl"), 2, 3, 1000)
+		assert.LessOrEqual(t, exp.KeptBytes(), 2*256<<10, "line buffers kept for the next batch stay small")
+		if fsync == exporter.FsyncBatch {
+			assert.Zero(t, exp.DirtyFiles(), "FsyncBatch: every file written is fsynced at the end of the batch")
+		}
+		require.NoError(t, exp.Shutdown(context.Background()))
+	}
+}
+
+func TestFailedChunkKeepsOrder(t *testing.T) {
+	root := t.TempDir()
+	exp, err := exporter.New(root, exporter.WithUTC())
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(root, "ivan"), []byte("in the way"), 0o600))
+	err = exp.ExportSpans(context.Background(), bigBatch(1500, "ivan"))
+	require.ErrorContains(t, err, "kept for retry")
+	h := exp.Health()
+	assert.Equal(t, 1500, h.LinesPending, "the lines of the failed write and those after it wait")
+	assert.Zero(t, h.LinesWritten)
+
+	require.NoError(t, os.Remove(filepath.Join(root, "ivan")))
+	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
+	require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{toolStub("ivan", "x", `{}`, "ok", end, 1500)}.Snapshots()))
+	requireInOrder(t, filepath.Join(root, "ivan", "tool_audit", "2026-03-04.jsonl"), 0, 1, 1501)
+	assert.Equal(t, uint64(1501), exp.Health().LinesWritten)
+}
+
+// TestManyUsersAndDaysInOneBatch mixes, in one batch, more users than the
+// exporter remembers between lines, two days, and users that cannot name a
+// folder: every line lands in its own user's file of its own day, in order.
+func TestManyUsersAndDaysInOneBatch(t *testing.T) {
+	root := t.TempDir()
+	exp, err := exporter.New(root, exporter.WithLocation(utc1))
+	require.NoError(t, err)
+	// Three valid users on two days: six files, more than the exporter
+	// remembers, each met again within a few lines.
+	users := []string{"u0", "u1", "", "u2", "../x"}
+	midnight := time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC) // 00:00 on the 28th in UTC+1
+	var stubs tracetest.SpanStubs
+	want := map[string][]int{}
+	for i := range 400 {
+		user := users[i%len(users)]
+		end := midnight.Add(time.Duration(i%3-1) * time.Second) // 23:59:59, 00:00:00, 00:00:01
+		stubs = append(stubs, toolStub(user, "x", `{}`, "ok", end, i))
+		dir, day := user, "2026-11-28"
+		if user == "" || user == "../x" {
+			dir = exporter.Unattributed
+		}
+		if i%3 == 0 {
+			day = "2026-11-27"
+		}
+		key := filepath.Join(dir, "tool_audit", day+".jsonl")
+		want[key] = append(want[key], i)
+	}
+	require.NoError(t, exp.ExportSpans(context.Background(), stubs.Snapshots()))
+	total := 0
+	for key, ns := range want {
+		lines := readLines(t, filepath.Join(root, key))
+		require.Equal(t, len(ns), len(lines), "lines in %s", key)
+		for j, n := range ns {
+			require.Contains(t, lines[j], fmt.Sprintf(`"span_id":"cd%04x0000000000"`, n), "%s line %d", key, j)
+		}
+		total += len(lines)
+	}
+	assert.Equal(t, 400, total)
+	assert.Equal(t, uint64(400), exp.Health().LinesWritten)
+}

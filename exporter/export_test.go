@@ -1,0 +1,25 @@
+package exporter
+
+// KeptBytes is the capacity of the line buffers kept for the next batch.
+func (e *Exporter) KeptBytes() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, c := range e.batch {
+		n += cap(c.data)
+	}
+	return n
+}
+
+// DirtyFiles is the number of open files written since their last fsync.
+func (e *Exporter) DirtyFiles() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for el := e.files.lru.Front(); el != nil; el = el.Next() {
+		if el.Value.(*openFile).dirty {
+			n++
+		}
+	}
+	return n
+}
