@@ -255,26 +255,12 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			}
 		}
 		if c == nil {
-			dir := entry.User
-			valid := true
-			if err := layout.ValidateUser(dir); err != nil || dir == Unattributed {
-				if n++; len(invalid) < 5 {
-					invalid = append(invalid, fmt.Sprintf("%q", cut(entry.User, 64)))
-				}
-				dir, valid = Unattributed, false
-			}
-			y, m, d := entry.Time.Date()
-			key := fileKey{dir, y, int(m), d}
-			c = e.batch[key]
-			if c == nil {
-				c = &chunk{user: dir, rel: layout.DayFile(dir, entry.Time),
-					from: time.Date(y, m, d, 0, 0, 0, 0, e.cfg.loc).Unix(),
-					to:   time.Date(y, m, d+1, 0, 0, 0, 0, e.cfg.loc).Unix()}
-				e.batch[key] = c
-			}
-			if valid {
+			var valid bool
+			if c, valid = e.chunkFor(&entry); valid {
 				recent[next%len(recent)] = c
 				next++
+			} else if n++; len(invalid) < 5 {
+				invalid = append(invalid, fmt.Sprintf("%q", cut(entry.User, 64)))
 			}
 		}
 		c.data = e.appendLine(c.data, &entry)
@@ -299,6 +285,24 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		return err
 	}
 	return errors.Join(append(errs, err)...)
+}
+
+// chunkFor returns the chunk of en's day file, made when needed, and whether
+// en's user names a folder: if not, the file is under Unattributed.
+func (e *Exporter) chunkFor(en *toolaudit.Entry) (c *chunk, valid bool) {
+	dir, valid := en.User, true
+	if layout.ValidateUser(dir) != nil || dir == Unattributed {
+		dir, valid = Unattributed, false
+	}
+	y, m, d := en.Time.Date()
+	key := fileKey{dir, y, int(m), d}
+	if c = e.batch[key]; c == nil {
+		c = &chunk{user: dir, rel: layout.DayFile(dir, en.Time),
+			from: time.Date(y, m, d, 0, 0, 0, 0, e.cfg.loc).Unix(),
+			to:   time.Date(y, m, d+1, 0, 0, 0, 0, e.cfg.loc).Unix()}
+		e.batch[key] = c
+	}
+	return c, valid
 }
 
 // writeAt is the size at which a file's lines are written before the end of
