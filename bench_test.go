@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -34,6 +35,10 @@ var benchArgs = map[string]any{"query": "opening hours of the café near the sta
 // on a nearly empty heap the garbage collector's 4 MB minimum goal makes
 // every byte the pipeline keeps alive show up as extra collections.
 //
+// The tool=30us/ rows run ours and the floor again with a tool that works
+// 30 µs (a busy loop) instead of returning at once: calls are no longer
+// back to back.
+//
 // The parts/ rows take the pipeline apart, each against the same floor:
 // the middleware alone (into the floor's provider), and the middleware with
 // the audit processor and its goroutine (into an exporter that discards).
@@ -45,6 +50,10 @@ func BenchmarkCallOverhead(b *testing.B) {
 		b.Run("ours", benchCallOurs)
 		b.Run("baseline", benchCallFloor)
 		runtime.KeepAlive(live)
+	})
+	b.Run("tool=30us", func(b *testing.B) {
+		b.Run("ours", func(b *testing.B) { withToolWork(b, 30*time.Microsecond, benchCallOurs) })
+		b.Run("baseline", func(b *testing.B) { withToolWork(b, 30*time.Microsecond, benchCallFloor) })
 	})
 	b.Run("parts", func(b *testing.B) {
 		b.Run("middleware", func(b *testing.B) {
@@ -59,11 +68,30 @@ func BenchmarkCallOverhead(b *testing.B) {
 	})
 }
 
+// toolWork is how long the benchmarks' tool works before it returns.
+var toolWork time.Duration
+
+// withToolWork runs bench with a tool that works d.
+func withToolWork(b *testing.B, d time.Duration, bench func(*testing.B)) {
+	toolWork = d
+	defer func() { toolWork = 0 }()
+	bench(b)
+}
+
+// work keeps the processor busy for toolWork, as a tool computing would.
+func work() {
+	if toolWork == 0 {
+		return
+	}
+	for end := time.Now().Add(toolWork); time.Now().Before(end); {
+	}
+}
+
 var benchCtx = toolaudit.WithRun(toolaudit.WithUser(context.Background(), "alice"), "anthropic", "claude-sonnet-4-5")
 
 // benchCall calls a wrapped no-op tool through tp.
 func benchCall(b *testing.B, tp trace.TracerProvider) {
-	tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { return "3 results", nil },
+	tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { work(); return "3 results", nil },
 		toolaudit.WithTracerProvider(tp))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -101,6 +129,7 @@ func benchCallFloor(b *testing.B) {
 			otelx.KeyRequestModel.String("claude-sonnet-4-5"),
 			otelx.KeyEndUserID.String("alice"),
 		))
+		work() // the tool
 		span.SetAttributes(otelx.KeyToolCallArguments.String(args))
 		span.SetAttributes(
 			otelx.KeyStatus.String("ok"),
