@@ -43,55 +43,45 @@ var benchArgs = map[string]any{"query": "opening hours of the café near the sta
 // the middleware alone (into the floor's provider), and the middleware with
 // the audit processor and its goroutine (into an exporter that discards).
 func BenchmarkCallOverhead(b *testing.B) {
-	b.Run("ours", benchCallOurs)
-	b.Run("baseline", benchCallFloor)
+	b.Run("ours", benchCallOurs(0))
+	b.Run("baseline", benchCallFloor(0))
 	b.Run("heap=32MB", func(b *testing.B) {
 		live := make([]byte, 32<<20)
-		b.Run("ours", benchCallOurs)
-		b.Run("baseline", benchCallFloor)
+		b.Run("ours", benchCallOurs(0))
+		b.Run("baseline", benchCallFloor(0))
 		runtime.KeepAlive(live)
 	})
 	b.Run("tool=30us", func(b *testing.B) {
-		b.Run("ours", func(b *testing.B) { withToolWork(b, 30*time.Microsecond, benchCallOurs) })
-		b.Run("baseline", func(b *testing.B) { withToolWork(b, 30*time.Microsecond, benchCallFloor) })
+		b.Run("ours", benchCallOurs(30*time.Microsecond))
+		b.Run("baseline", benchCallFloor(30*time.Microsecond))
 	})
 	b.Run("parts", func(b *testing.B) {
 		b.Run("middleware", func(b *testing.B) {
-			benchCall(b, sdktrace.NewTracerProvider(sdktrace.WithSyncer(discard{})))
+			benchCall(b, sdktrace.NewTracerProvider(sdktrace.WithSyncer(discard{})), 0)
 		})
 		b.Run("processor", func(b *testing.B) {
 			tp, err := otelx.NewTracerProvider(discard{})
 			require.NoError(b, err)
-			benchCall(b, tp)
+			benchCall(b, tp, 0)
 			require.NoError(b, tp.Shutdown(context.Background()))
 		})
 	})
 }
 
-// toolWork is how long the benchmarks' tool works before it returns.
-var toolWork time.Duration
-
-// withToolWork runs bench with a tool that works d.
-func withToolWork(b *testing.B, d time.Duration, bench func(*testing.B)) {
-	toolWork = d
-	defer func() { toolWork = 0 }()
-	bench(b)
-}
-
-// work keeps the processor busy for toolWork, as a tool computing would.
-func work() {
-	if toolWork == 0 {
+// work keeps the processor busy for d, as a tool computing would.
+func work(d time.Duration) {
+	if d == 0 {
 		return
 	}
-	for end := time.Now().Add(toolWork); time.Now().Before(end); {
+	for end := time.Now().Add(d); time.Now().Before(end); {
 	}
 }
 
 var benchCtx = toolaudit.WithRun(toolaudit.WithUser(context.Background(), "alice"), "anthropic", "claude-sonnet-4-5")
 
-// benchCall calls a wrapped no-op tool through tp.
-func benchCall(b *testing.B, tp trace.TracerProvider) {
-	tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { work(); return "3 results", nil },
+// benchCall calls a wrapped tool that works d through tp.
+func benchCall(b *testing.B, tp trace.TracerProvider, d time.Duration) {
+	tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { work(d); return "3 results", nil },
 		toolaudit.WithTracerProvider(tp))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -101,22 +91,29 @@ func benchCall(b *testing.B, tp trace.TracerProvider) {
 	}
 }
 
-// benchCallOurs is the whole pipeline, every line checked on disk.
-func benchCallOurs(b *testing.B) {
-	exp, err := exporter.New(b.TempDir())
-	require.NoError(b, err)
-	tp, err := otelx.NewTracerProvider(exp)
-	require.NoError(b, err)
-	benchCall(b, tp)
-	require.NoError(b, tp.Shutdown(context.Background()))
-	if got := exp.Health().LinesWritten; got < uint64(b.N) {
-		b.Fatalf("%d lines written for %d calls", got, b.N)
+// benchCallOurs is the whole pipeline, every line checked on disk, with a
+// tool that works d.
+func benchCallOurs(d time.Duration) func(*testing.B) {
+	return func(b *testing.B) {
+		exp, err := exporter.New(b.TempDir())
+		require.NoError(b, err)
+		tp, err := otelx.NewTracerProvider(exp)
+		require.NoError(b, err)
+		benchCall(b, tp, d)
+		require.NoError(b, tp.Shutdown(context.Background()))
+		if got := exp.Health().LinesWritten; got < uint64(b.N) {
+			b.Fatalf("%d lines written for %d calls", got, b.N)
+		}
 	}
 }
 
 // benchCallFloor is a bare span with the same attributes, ended into an
-// exporter that discards it.
-func benchCallFloor(b *testing.B) {
+// exporter that discards it, around a tool that works d.
+func benchCallFloor(d time.Duration) func(*testing.B) {
+	return func(b *testing.B) { floor(b, d) }
+}
+
+func floor(b *testing.B, d time.Duration) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(discard{}))
 	tr := tp.Tracer(toolaudit.ScopeName)
 	args := `{"limit":10,"query":"opening hours of the café near the station"}`
@@ -129,7 +126,7 @@ func benchCallFloor(b *testing.B) {
 			otelx.KeyRequestModel.String("claude-sonnet-4-5"),
 			otelx.KeyEndUserID.String("alice"),
 		))
-		work() // the tool
+		work(d) // the tool
 		span.SetAttributes(otelx.KeyToolCallArguments.String(args))
 		span.SetAttributes(
 			otelx.KeyStatus.String("ok"),
