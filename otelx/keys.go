@@ -73,26 +73,42 @@ type ToolCall struct {
 // ReadToolCall reads the attributes of a tool span; missing ones stay zero.
 func ReadToolCall(attrs []attribute.KeyValue) ToolCall {
 	var c ToolCall
-	for _, kv := range attrs {
-		switch kv.Key {
-		case KeyToolName:
-			c.Tool = kv.Value.AsString()
-		case KeyToolCallID:
-			c.CallID = kv.Value.AsString()
-		case KeyToolCallArguments:
-			c.Arguments = kv.Value.AsString()
-		case KeyToolCallResult:
-			c.Result = kv.Value.AsString()
-		case KeyProviderName:
-			c.Provider = kv.Value.AsString()
-		case KeyRequestModel:
-			c.Model = kv.Value.AsString()
-		case KeyEndUserID:
-			c.User = kv.Value.AsString()
-		case KeyStatus:
-			c.Status = kv.Value.AsString()
-		case KeyResultChars:
-			c.ResultChars = kv.Value.AsInt64()
+	for i := range attrs {
+		kv := &attrs[i]
+		// By length first: one string comparison per attribute at most.
+		switch k := kv.Key; len(k) {
+		case len(KeyToolName): // and KeyStatus
+			if k == KeyToolName {
+				c.Tool = kv.Value.AsString()
+			} else if k == KeyStatus {
+				c.Status = kv.Value.AsString()
+			}
+		case len(KeyToolCallID):
+			if k == KeyToolCallID {
+				c.CallID = kv.Value.AsString()
+			}
+		case len(KeyToolCallArguments):
+			if k == KeyToolCallArguments {
+				c.Arguments = kv.Value.AsString()
+			}
+		case len(KeyToolCallResult):
+			if k == KeyToolCallResult {
+				c.Result = kv.Value.AsString()
+			}
+		case len(KeyProviderName): // and KeyRequestModel
+			if k == KeyProviderName {
+				c.Provider = kv.Value.AsString()
+			} else if k == KeyRequestModel {
+				c.Model = kv.Value.AsString()
+			}
+		case len(KeyEndUserID):
+			if k == KeyEndUserID {
+				c.User = kv.Value.AsString()
+			}
+		case len(KeyResultChars):
+			if k == KeyResultChars {
+				c.ResultChars = kv.Value.AsInt64()
+			}
 		}
 	}
 	return c
