@@ -199,52 +199,57 @@ func isObject(b []byte) bool {
 
 // appendTS appends t in TimeLayout; it is AppendFormat by hand, several
 // times faster on the exporter's hot path: one zone lookup, then the date
-// from the day number.
+// from the day number in unsigned arithmetic, two digits at a time. Local
+// times before 1970 or after 9999 go to AppendFormat.
 func appendTS(b []byte, t time.Time) []byte {
 	_, off := t.Zone()
 	sec := t.Unix() + int64(off)
-	days, secs := sec/86400, sec%86400
-	if secs < 0 {
-		days, secs = days-1, secs+86400
-	}
-	year, month, day := civil(days)
-	if year < 0 || year > 9999 {
+	if sec < 0 || sec >= maxTSSec {
 		return t.AppendFormat(b, TimeLayout)
 	}
-	hour, minute, s := int(secs/3600), int(secs/60%60), int(secs%60)
+	days, secs := uint64(sec)/86400, uint64(sec)%86400
+	year, month, day := civil(days)
 	sign := byte('+')
 	if off < 0 {
 		sign, off = '-', -off
 	}
-	off /= 60
-	return append(b,
-		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+month/10), byte('0'+month%10), '-',
-		byte('0'+day/10), byte('0'+day%10), 'T',
-		byte('0'+hour/10), byte('0'+hour%10), ':',
-		byte('0'+minute/10), byte('0'+minute%10), ':',
-		byte('0'+s/10), byte('0'+s%10),
-		sign, byte('0'+off/600), byte('0'+off/60%10), ':', byte('0'+off%60/10), byte('0'+off%10))
+	offMin := uint64(off) / 60
+	b = append(b, digits2[2*(year/100):2*(year/100)+2]...)
+	b = append(b, digits2[2*(year%100)], digits2[2*(year%100)+1], '-',
+		digits2[2*month], digits2[2*month+1], '-',
+		digits2[2*day], digits2[2*day+1], 'T')
+	b = append(b, digits2[2*(secs/3600):2*(secs/3600)+2]...)
+	b = append(b, ':', digits2[2*(secs/60%60)], digits2[2*(secs/60%60)+1], ':',
+		digits2[2*(secs%60)], digits2[2*(secs%60)+1], sign)
+	return append(b, digits2[2*(offMin/60%100)], digits2[2*(offMin/60%100)+1], ':',
+		digits2[2*(offMin%60)], digits2[2*(offMin%60)+1])
 }
 
+// maxTSSec is 10000-01-01T00:00:00 in seconds since 1970: appendTS writes
+// four-digit years only.
+const maxTSSec = 253402300800
+
+// digits2 holds "00" to "99", two bytes each.
+const digits2 = "00010203040506070809" +
+	"10111213141516171819" + "20212223242526272829" + "30313233343536373839" +
+	"40414243444546474849" + "50515253545556575859" + "60616263646566676869" +
+	"70717273747576777879" + "80818283848586878889" + "90919293949596979899"
+
 // civil returns the proleptic Gregorian date of the day days after
-// 1970-01-01 (Howard Hinnant's civil_from_days).
-func civil(days int64) (year, month, day int) {
+// 1970-01-01 (Howard Hinnant's civil_from_days, for days >= 0).
+func civil(days uint64) (year, month, day uint64) {
 	z := days + 719468
 	era := z / 146097
-	if z < 0 && z%146097 != 0 {
-		era--
-	}
 	doe := z - era*146097                                  // [0, 146096]
 	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
 	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365]
 	mp := (5*doy + 2) / 153                                // [0, 11], from March
-	day = int(doy - (153*mp+2)/5 + 1)
-	month = int(mp + 3)
+	day = doy - (153*mp+2)/5 + 1
+	month = mp + 3
 	if month > 12 {
 		month -= 12
 	}
-	year = int(yoe + era*400)
+	year = yoe + era*400
 	if month <= 2 {
 		year++
 	}
