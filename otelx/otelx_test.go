@@ -259,3 +259,34 @@ func TestOTLPDelivers(t *testing.T) {
 	assert.NotContains(t, keys, string(otelx.KeyToolCallArguments), "content is opt-in for backends")
 	assert.Equal(t, 1, audit.count())
 }
+
+// TestReadToolCall reads every field, from keys that share no memory with
+// the constants, and ignores keys of the same length that are not ours.
+func TestReadToolCall(t *testing.T) {
+	fresh := func(k attribute.Key) attribute.Key { return attribute.Key(string([]byte(k))) }
+	// Each foreign key comes after the key of ours it could be taken for.
+	attrs := []attribute.KeyValue{
+		fresh(otelx.KeyOperationName).String(otelx.OperationExecuteTool),
+		fresh(otelx.KeyToolName).String("search"),
+		attribute.String("gen_ai.tool.nam_", "not the tool"), // the length of KeyToolName and KeyStatus
+		fresh(otelx.KeyToolCallID).String("toolu_01"),
+		fresh(otelx.KeyToolCallArguments).String(`{"q":"x"}`),
+		fresh(otelx.KeyToolCallResult).String("3 results"),
+		fresh(otelx.KeyProviderName).String("anthropic"),
+		fresh(otelx.KeyRequestModel).String("claude"),
+		attribute.String("gen_ai.request.mode_", "not the model"), // the length of KeyProviderName and KeyRequestModel
+		fresh(otelx.KeyEndUserID).String("alice"),
+		fresh(otelx.KeyErrorType).String("not the user"), // the length of KeyEndUserID
+		fresh(otelx.KeyStatus).String("denied"),
+		attribute.String("toolaudit.statu_", "not the status"),
+		fresh(otelx.KeyResultChars).Int(9),
+		attribute.Int("toolaudit.result_charz", 1),
+	}
+	assert.Equal(t, otelx.ToolCall{
+		Tool: "search", CallID: "toolu_01", Arguments: `{"q":"x"}`, Result: "3 results", Provider: "anthropic",
+		Model: "claude", User: "alice", Status: "denied", ResultChars: 9,
+	}, otelx.ReadToolCall(attrs))
+	assert.True(t, otelx.IsToolSpan(attrs))
+	assert.Equal(t, otelx.ToolCall{Tool: "t"}, otelx.ReadToolCall([]attribute.KeyValue{otelx.KeyToolName.String("t")}), "missing ones stay zero")
+	assert.Equal(t, otelx.ToolCall{}, otelx.ReadToolCall(nil))
+}
