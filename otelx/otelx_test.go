@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -289,4 +290,46 @@ func TestReadToolCall(t *testing.T) {
 	assert.True(t, otelx.IsToolSpan(attrs))
 	assert.Equal(t, otelx.ToolCall{Tool: "t"}, otelx.ReadToolCall([]attribute.KeyValue{otelx.KeyToolName.String("t")}), "missing ones stay zero")
 	assert.Equal(t, otelx.ToolCall{}, otelx.ReadToolCall(nil))
+}
+
+// BenchmarkReadToolCall reads the call of 512 tool spans' attributes, as
+// the exporter does for each line (after IsToolSpan); the baseline only
+// walks the same attributes.
+func BenchmarkReadToolCall(b *testing.B) {
+	spans := make([][]attribute.KeyValue, 512)
+	for i := range spans {
+		spans[i] = []attribute.KeyValue{
+			otelx.KeyOperationName.String(otelx.OperationExecuteTool),
+			otelx.KeyToolName.String("search"),
+			otelx.KeyProviderName.String("anthropic"),
+			otelx.KeyRequestModel.String("claude"),
+			otelx.KeyEndUserID.String("user" + strconv.Itoa(i%4)),
+			otelx.KeyToolCallArguments.String(`{"q":"x"}`),
+			otelx.KeyStatus.String("ok"),
+			otelx.KeyResultChars.Int(5),
+			otelx.KeyToolCallResult.String("hello"),
+		}
+	}
+	b.Run("ours", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			for _, attrs := range spans {
+				if otelx.IsToolSpan(attrs) {
+					n += len(otelx.ReadToolCall(attrs).User)
+				}
+			}
+		}
+		require.Positive(b, n)
+	})
+	b.Run("baseline", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			for _, attrs := range spans {
+				for i := range attrs {
+					n += len(attrs[i].Key)
+				}
+			}
+		}
+		require.Positive(b, n)
+	})
 }
