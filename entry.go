@@ -200,7 +200,8 @@ func isObject(b []byte) bool {
 // appendTS appends t in TimeLayout; it is AppendFormat by hand, several
 // times faster on the exporter's hot path: one zone lookup, then the date
 // from the day number in unsigned arithmetic, two digits at a time. Local
-// times before 1970 or after 9999 go to AppendFormat.
+// times before 1970 or after 9999, and offsets of 100 hours or more, go to
+// AppendFormat.
 func appendTS(b []byte, t time.Time) []byte {
 	_, off := t.Zone()
 	sec := t.Unix() + int64(off)
@@ -213,6 +214,9 @@ func appendTS(b []byte, t time.Time) []byte {
 	if off < 0 {
 		sign, off = '-', -off
 	}
+	if off >= 100*3600 {
+		return t.AppendFormat(b, TimeLayout) // three-digit hours
+	}
 	offMin := uint64(off) / 60
 	b = append(b, digits2[2*(year/100):2*(year/100)+2]...)
 	b = append(b, digits2[2*(year%100)], digits2[2*(year%100)+1], '-',
@@ -221,7 +225,7 @@ func appendTS(b []byte, t time.Time) []byte {
 	b = append(b, digits2[2*(secs/3600):2*(secs/3600)+2]...)
 	b = append(b, ':', digits2[2*(secs/60%60)], digits2[2*(secs/60%60)+1], ':',
 		digits2[2*(secs%60)], digits2[2*(secs%60)+1], sign)
-	return append(b, digits2[2*(offMin/60%100)], digits2[2*(offMin/60%100)+1], ':',
+	return append(b, digits2[2*(offMin/60)], digits2[2*(offMin/60)+1], ':',
 		digits2[2*(offMin%60)], digits2[2*(offMin%60)+1])
 }
 

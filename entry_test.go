@@ -111,9 +111,12 @@ func TestDurationMillis(t *testing.T) {
 
 // TestAppendTSMatchesFormat compares the hand-written timestamp with
 // time.Format over years 1 to 9999, days around the epoch and the ends of
-// months and leap days, in zones east and west of UTC.
+// months and leap days, in zones east and west of UTC, with offsets in
+// seconds and of 100 hours or more.
 func TestAppendTSMatchesFormat(t *testing.T) {
-	zones := []*time.Location{time.UTC, time.FixedZone("w", -(9*3600 + 30*60)), time.FixedZone("e", 14*3600)}
+	zones := []*time.Location{time.UTC, time.FixedZone("w", -(9*3600 + 30*60)), time.FixedZone("e", 14*3600),
+		time.FixedZone("seconds", -(5*3600 + 30*60 + 17)), time.FixedZone("99h", 99*3600+59*60),
+		time.FixedZone("huge", 150*3600), time.FixedZone("-huge", -150*3600)}
 	if paris, err := time.LoadLocation("Europe/Paris"); err == nil {
 		zones = append(zones, paris)
 	}
