@@ -218,15 +218,20 @@ func appendTS(b []byte, t time.Time) []byte {
 		return t.AppendFormat(b, TimeLayout) // three-digit hours
 	}
 	offMin := uint64(off) / 60
-	b = append(b, digits2[2*(year/100):2*(year/100)+2]...)
-	b = append(b, digits2[2*(year%100)], digits2[2*(year%100)+1], '-',
-		digits2[2*month], digits2[2*month+1], '-',
-		digits2[2*day], digits2[2*day+1], 'T')
-	b = append(b, digits2[2*(secs/3600):2*(secs/3600)+2]...)
-	b = append(b, ':', digits2[2*(secs/60%60)], digits2[2*(secs/60%60)+1], ':',
-		digits2[2*(secs%60)], digits2[2*(secs%60)+1], sign)
-	return append(b, digits2[2*(offMin/60)], digits2[2*(offMin/60)+1], ':',
-		digits2[2*(offMin%60)], digits2[2*(offMin%60)+1])
+	b = append2(b, year/100)
+	b = append(append2(b, year%100), '-')
+	b = append(append2(b, month), '-')
+	b = append(append2(b, day), 'T')
+	b = append(append2(b, secs/3600), ':')
+	b = append(append2(b, secs/60%60), ':')
+	b = append(append2(b, secs%60), sign)
+	b = append(append2(b, offMin/60), ':')
+	return append2(b, offMin%60)
+}
+
+// append2 appends n < 100 as two digits.
+func append2(b []byte, n uint64) []byte {
+	return append(b, digits2[2*n], digits2[2*n+1])
 }
 
 // maxTSSec is 10000-01-01T00:00:00 in seconds since 1970: appendTS writes
