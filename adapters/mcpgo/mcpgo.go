@@ -18,6 +18,13 @@
 // unknown tool (through the server's OnError hook) and a call whose
 // arguments failed the server's input schema validation (through its
 // AfterCallTool hook, which sees a result the middleware did not make).
+// A result that fails the server's output schema validation is recorded
+// twice: by the middleware as the tool returned it, and by the hook as the
+// error the client gets instead.
+//
+// Tools added with server.AddTaskTool never pass through tool handler
+// middleware: wrap their handlers with TaskTool. Tools added with AddTool
+// that a client calls as a task go through Middleware as usual.
 //
 // The user is the one toolaudit.UserFrom finds in the context, which the
 // application fills from its transport (server.WithHTTPContextFunc,
@@ -28,8 +35,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
+	"weak"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -41,7 +50,26 @@ import (
 type Auditor struct {
 	mw   *toolaudit.Middleware
 	user func(context.Context) string
-	seen sync.Map // *mcp.CallToolResult made through the middleware -> struct{}
+	// made holds the results the middleware returned, so that the
+	// AfterCallTool hook knows them. An entry leaves when its result is
+	// garbage collected, so results that never reach the hook (replaced
+	// by output validation, kept by a task, an intermediate round of a
+	// multi-round-trip call) do not accumulate.
+	made sync.Map // weak.Pointer[mcp.CallToolResult] -> struct{}
+}
+
+// remember notes that the middleware returned r.
+func (a *Auditor) remember(r *mcp.CallToolResult) {
+	k := weak.Make(r)
+	if _, known := a.made.LoadOrStore(k, struct{}{}); !known {
+		runtime.AddCleanup(r, func(k weak.Pointer[mcp.CallToolResult]) { a.made.Delete(k) }, k)
+	}
+}
+
+// madeHere reports whether the middleware returned r.
+func (a *Auditor) madeHere(r *mcp.CallToolResult) bool {
+	_, ok := a.made.Load(weak.Make(r))
+	return ok
 }
 
 // Option configures an Auditor.
@@ -82,24 +110,53 @@ func (a *Auditor) context(ctx context.Context) context.Context {
 func (a *Auditor) Middleware() server.ToolHandlerMiddleware {
 	return func(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			var result *mcp.CallToolResult
-			_, err := a.mw.Invoke(a.context(ctx), req.Params.Name, argsOf(req), func(ctx context.Context) (toolaudit.Result, error) {
-				r, err := next(ctx, req)
-				result = r
-				if err != nil {
-					return toolaudit.Result{}, err
-				}
-				return toolaudit.Result{Text: TextOf(r), IsError: r != nil && r.IsError}, nil
+			result, err := audit(a, ctx, req, next, func(r *mcp.CallToolResult) toolaudit.Result {
+				return toolaudit.Result{Text: TextOf(r), IsError: r.IsError}
+			}, func(refusal error) *mcp.CallToolResult {
+				return mcp.NewToolResultError(refusal.Error())
 			})
-			if err != nil && errors.Is(err, toolaudit.ErrDenied) {
-				result, err = mcp.NewToolResultError(err.Error()), nil
-			}
 			if result != nil {
-				a.seen.Store(result, struct{}{})
+				a.remember(result)
 			}
 			return result, err
 		}
 	}
+}
+
+// TaskTool returns h audited, for server.AddTaskTool: mcp-go runs a task
+// tool's handler in the task's goroutine without tool handler middleware,
+// so Middleware never sees its calls. The record is the same as
+// Middleware's, from the text contents (or structured content) of h's
+// result; a refused call does not run h and completes the task with an
+// IsError result carrying the refusal.
+func (a *Auditor) TaskTool(h server.TaskToolHandlerFunc) server.TaskToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CreateTaskResult, error) {
+		return audit(a, ctx, req, h, func(r *mcp.CreateTaskResult) toolaudit.Result {
+			return toolaudit.Result{Text: textOf(r.Content, r.StructuredContent), IsError: r.IsError}
+		}, func(refusal error) *mcp.CreateTaskResult {
+			return &mcp.CreateTaskResult{Content: mcp.NewToolResultError(refusal.Error()).Content, IsError: true}
+		})
+	}
+}
+
+// audit runs handle on req as one audited call, recording record(result)
+// (nothing for a nil result). A refused call is answered with
+// refuse(refusal) and no error.
+func audit[R any](a *Auditor, ctx context.Context, req mcp.CallToolRequest, handle func(context.Context, mcp.CallToolRequest) (*R, error),
+	record func(*R) toolaudit.Result, refuse func(error) *R) (*R, error) {
+	var result *R
+	_, err := a.mw.Invoke(a.context(ctx), req.Params.Name, argsOf(req), func(ctx context.Context) (toolaudit.Result, error) {
+		r, err := handle(ctx, req)
+		result = r
+		if err != nil || r == nil {
+			return toolaudit.Result{}, err
+		}
+		return record(r), nil
+	})
+	if err != nil && errors.Is(err, toolaudit.ErrDenied) {
+		result, err = refuse(err), nil
+	}
+	return result, err
 }
 
 // AddHooks adds to h the hooks that audit the calls the middleware never
@@ -119,7 +176,7 @@ func (a *Auditor) AddHooks(h *server.Hooks) {
 		if !ok || r == nil {
 			return
 		}
-		if _, seen := a.seen.LoadAndDelete(r); seen {
+		if a.madeHere(r) {
 			return
 		}
 		// A result the middleware did not make: input validation refused
@@ -150,8 +207,13 @@ func TextOf(r *mcp.CallToolResult) string {
 	if r == nil {
 		return ""
 	}
+	return textOf(r.Content, r.StructuredContent)
+}
+
+// textOf is TextOf of a result's parts.
+func textOf(content []mcp.Content, structured any) string {
 	var parts []string
-	for _, c := range r.Content {
+	for _, c := range content {
 		switch t := c.(type) {
 		case mcp.TextContent:
 			parts = append(parts, t.Text)
@@ -159,8 +221,8 @@ func TextOf(r *mcp.CallToolResult) string {
 			parts = append(parts, t.Text)
 		}
 	}
-	if len(parts) == 0 && r.StructuredContent != nil {
-		if b, err := json.Marshal(r.StructuredContent); err == nil {
+	if len(parts) == 0 && structured != nil {
+		if b, err := json.Marshal(structured); err == nil {
 			return string(b)
 		}
 	}

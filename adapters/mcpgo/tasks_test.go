@@ -1,0 +1,166 @@
+package mcpgo_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/adapters/mcpgo"
+	"github.com/toolaudit/toolaudit/audittest"
+)
+
+// startClient starts an in-process client of s, initialised with the
+// protocol version.
+func startClient(t *testing.T, s *server.MCPServer, version string) *client.Client {
+	t.Helper()
+	c, err := client.NewInProcessClient(s)
+	require.NoError(t, err)
+	require.NoError(t, c.Start(t.Context()))
+	t.Cleanup(func() { c.Close() })
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = version
+	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
+	_, err = c.Initialize(t.Context(), init)
+	require.NoError(t, err)
+	return c
+}
+
+type forecast struct {
+	Temperature float64 `json:"temperature"`
+}
+
+// TestOutputValidationFailure checks that a result the server replaces
+// after output schema validation is recorded twice (what the tool returned,
+// and the error the client got), and that the Auditor does not keep such
+// results: its record of the results it made drains once they are garbage.
+func TestOutputValidationFailure(t *testing.T) {
+	tp, rec := audittest.NewRecorder()
+	a := mcpgo.New(toolaudit.New(toolaudit.WithTracerProvider(tp)), mcpgo.WithUser(func(context.Context) string { return "alice" }))
+	hooks := &server.Hooks{}
+	a.AddHooks(hooks)
+	s := server.NewMCPServer("test", "1.0", server.WithToolCapabilities(false),
+		server.WithToolHandlerMiddleware(a.Middleware()), server.WithHooks(hooks), server.WithOutputSchemaValidation())
+	s.AddTool(mcp.NewTool("weather", mcp.WithOutputSchema[forecast]()), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultStructuredOnly(map[string]any{"temperature": "warm"}), nil
+	})
+	c := startClient(t, s, mcp.LATEST_PROTOCOL_VERSION)
+
+	const calls = 20
+	for range calls {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "weather"
+		r, err := c.CallTool(t.Context(), req)
+		require.NoError(t, err)
+		require.True(t, r.IsError, "the server refuses the tool's output")
+	}
+	got := rec.Calls()
+	require.Len(t, got, 2*calls)
+	for i := 0; i < len(got); i += 2 {
+		assert.Equal(t, "ok", got[i].Status, "the tool's own result")
+		assert.Equal(t, `{"temperature":"warm"}`, got[i].Result)
+		assert.Equal(t, "error", got[i+1].Status, "what the client got")
+		assert.Contains(t, got[i+1].Result, "temperature")
+	}
+	require.Eventually(t, func() bool {
+		runtime.GC()
+		return a.Remembered() == 0
+	}, 10*time.Second, 10*time.Millisecond, "results replaced by the server are still held: %d", a.Remembered())
+}
+
+// TestTaskTools runs tool calls as tasks: a task tool's handler wrapped
+// with TaskTool, a refused task tool call, and a plain tool that a client
+// calls as a task, which goes through Middleware.
+func TestTaskTools(t *testing.T) {
+	tp, rec := audittest.NewRecorder()
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
+		if c.Tool == "wipe" {
+			return errors.New("wiping is not allowed")
+		}
+		return nil
+	}))
+	a := mcpgo.New(mw, mcpgo.WithUser(func(context.Context) string { return "bob" }))
+	hooks := &server.Hooks{}
+	a.AddHooks(hooks)
+	s := server.NewMCPServer("test", "1.0", server.WithToolCapabilities(false), server.WithTaskCapabilities(true, true, true),
+		server.WithToolHandlerMiddleware(a.Middleware()), server.WithHooks(hooks))
+	s.AddTaskTool(mcp.NewTool("render", mcp.WithString("scene"), mcp.WithTaskSupport(mcp.TaskSupportRequired)),
+		a.TaskTool(func(_ context.Context, req mcp.CallToolRequest) (*mcp.CreateTaskResult, error) {
+			return &mcp.CreateTaskResult{Content: []mcp.Content{mcp.NewTextContent("rendered " + req.GetString("scene", ""))}}, nil
+		}))
+	wiped := false
+	s.AddTaskTool(mcp.NewTool("wipe", mcp.WithTaskSupport(mcp.TaskSupportRequired)),
+		a.TaskTool(func(context.Context, mcp.CallToolRequest) (*mcp.CreateTaskResult, error) {
+			wiped = true
+			return &mcp.CreateTaskResult{Content: []mcp.Content{mcp.NewTextContent("wiped")}}, nil
+		}))
+	s.AddTool(mcp.NewTool("count", mcp.WithNumber("n"), mcp.WithTaskSupport(mcp.TaskSupportOptional)),
+		func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return mcp.NewToolResultText("counted"), nil
+		})
+	// tasks/result, used below to read the refusal, is gone from the latest
+	// protocol version.
+	c := startClient(t, s, mcp.ProtocolVersion20251125)
+
+	// Client.CallTool expects a tool result, not a task: send the
+	// task-augmented requests through the client's transport.
+	var taskIDs []string
+	ttl := int64(500) // ms: the server then drops the task and its result
+	for i, call := range []struct {
+		name string
+		args map[string]any
+	}{{"render", map[string]any{"scene": "café"}}, {"wipe", map[string]any{}}, {"count", map[string]any{"n": 3}}} {
+		resp, err := c.GetTransport().SendRequest(t.Context(), transport.JSONRPCRequest{
+			JSONRPC: mcp.JSONRPC_VERSION, ID: mcp.NewRequestId(int64(100 + i)), Method: string(mcp.MethodToolsCall),
+			Params: mcp.CallToolParams{Name: call.name, Arguments: call.args, Task: &mcp.TaskParams{TTL: &ttl}},
+		})
+		require.NoError(t, err, call.name)
+		require.Nil(t, resp.Error, call.name)
+		var created mcp.CreateTaskResult
+		require.NoError(t, json.Unmarshal(resp.Result, &created), call.name)
+		require.NotEmpty(t, created.Task.TaskId, call.name)
+		taskIDs = append(taskIDs, created.Task.TaskId)
+	}
+	require.Eventually(t, func() bool { return len(rec.Calls()) == 3 }, 10*time.Second, 10*time.Millisecond)
+	byTool := map[string]audittest.Call{}
+	for _, got := range rec.Calls() {
+		byTool[got.Tool] = got
+	}
+	assert.Equal(t, "ok", byTool["render"].Status)
+	assert.Equal(t, `{"scene":"café"}`, byTool["render"].Args)
+	assert.Equal(t, "rendered café", byTool["render"].Result)
+	assert.Equal(t, "bob", byTool["render"].User)
+	assert.Equal(t, "denied", byTool["wipe"].Status)
+	assert.False(t, wiped, "a refused task tool does not run")
+	assert.Equal(t, "ok", byTool["count"].Status)
+	assert.Equal(t, `{"n":3}`, byTool["count"].Args)
+	assert.Equal(t, "counted", byTool["count"].Result)
+
+	// The refusal is the task's result, for the model to read.
+	refusals := 0
+	for _, id := range taskIDs {
+		res, err := c.TaskResult(t.Context(), mcp.TaskResultRequest{Params: mcp.TaskResultParams{TaskId: id}})
+		require.NoError(t, err)
+		for _, content := range res.Content {
+			if text, ok := content.(mcp.TextContent); ok && res.IsError {
+				assert.Contains(t, text.Text, "wiping is not allowed")
+				refusals++
+			}
+		}
+	}
+	assert.Equal(t, 1, refusals)
+	require.Eventually(t, func() bool {
+		runtime.GC()
+		return a.Remembered() == 0
+	}, 10*time.Second, 10*time.Millisecond, "the result of the call run as a task is held after the server dropped it")
+}
