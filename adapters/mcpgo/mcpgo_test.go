@@ -5,32 +5,18 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/adapters/mcpgo"
-	"github.com/toolaudit/toolaudit/audittest"
 )
 
 // TestServerCalls runs real tools/call requests through an mcp-go server
 // and an in-process client.
 func TestServerCalls(t *testing.T) {
-	tp, rec := audittest.NewRecorder()
-	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
-		if c.Tool == "delete" {
-			return errors.New("deleting is not allowed")
-		}
-		return nil
-	}))
-	a := mcpgo.New(mw, mcpgo.WithUser(func(context.Context) string { return "alice" }))
-	hooks := &server.Hooks{}
-	a.AddHooks(hooks)
-	s := server.NewMCPServer("test", "1.0", server.WithToolCapabilities(false),
-		server.WithToolHandlerMiddleware(a.Middleware()), server.WithHooks(hooks), server.WithInputSchemaValidation())
+	s, _, rec := newServer("alice", "delete", server.WithInputSchemaValidation())
 	deleted := false
 	s.AddTool(mcp.NewTool("search", mcp.WithString("q", mcp.Required())), func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultText("3 results for " + req.GetArguments()["q"].(string)), nil
@@ -47,15 +33,7 @@ func TestServerCalls(t *testing.T) {
 	})
 
 	ctx := context.Background()
-	c, err := client.NewInProcessClient(s)
-	require.NoError(t, err)
-	require.NoError(t, c.Start(ctx))
-	defer c.Close()
-	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "1"}
-	_, err = c.Initialize(ctx, init)
-	require.NoError(t, err)
+	c := startClient(t, s, mcp.LATEST_PROTOCOL_VERSION)
 
 	callTool := func(name string, args map[string]any) (*mcp.CallToolResult, error) {
 		req := mcp.CallToolRequest{}
@@ -72,7 +50,7 @@ func TestServerCalls(t *testing.T) {
 	r, err = callTool("delete", map[string]any{"path": "/"})
 	require.NoError(t, err)
 	assert.True(t, r.IsError, "a refusal is an error result the model can read")
-	assert.Contains(t, mcpgo.TextOf(r), "deleting is not allowed")
+	assert.Contains(t, mcpgo.TextOf(r), "delete is not allowed")
 	assert.False(t, deleted)
 	_, err = callTool("crash", nil)
 	require.Error(t, err)
@@ -87,7 +65,7 @@ func TestServerCalls(t *testing.T) {
 	want := []struct{ tool, status, args, result, user string }{
 		{"search", "ok", `{"q":"café"}`, "3 results for café", "alice"},
 		{"read", "error", `{"path":"/x"}`, "file not found", "alice"},
-		{"delete", "denied", `{"path":"/"}`, "tool call denied: deleting is not allowed", "alice"},
+		{"delete", "denied", `{"path":"/"}`, "tool call denied: delete is not allowed", "alice"},
 		{"crash", "error", `{}`, "backend down", "alice"},
 		{"nosuch", "error", `{"x":1}`, "", "alice"},
 		{"search", "error", `{"wrong":1}`, "", "alice"},

@@ -20,6 +20,25 @@ import (
 	"github.com/toolaudit/toolaudit/audittest"
 )
 
+// newServer returns an mcp-go server whose tool calls a's Auditor records
+// for user, with the middleware refusing the tool deny, and the recorder
+// of the calls.
+func newServer(user, deny string, opts ...server.ServerOption) (*server.MCPServer, *mcpgo.Auditor, *audittest.Recorder) {
+	tp, rec := audittest.NewRecorder()
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
+		if c.Tool == deny {
+			return errors.New(deny + " is not allowed")
+		}
+		return nil
+	}))
+	a := mcpgo.New(mw, mcpgo.WithUser(func(context.Context) string { return user }))
+	hooks := &server.Hooks{}
+	a.AddHooks(hooks)
+	opts = append([]server.ServerOption{server.WithToolCapabilities(false),
+		server.WithToolHandlerMiddleware(a.Middleware()), server.WithHooks(hooks)}, opts...)
+	return server.NewMCPServer("test", "1.0", opts...), a, rec
+}
+
 // startClient starts an in-process client of s, initialised with the
 // protocol version.
 func startClient(t *testing.T, s *server.MCPServer, version string) *client.Client {
@@ -45,12 +64,7 @@ type forecast struct {
 // and the error the client got), and that the Auditor does not keep such
 // results: its record of the results it made drains once they are garbage.
 func TestOutputValidationFailure(t *testing.T) {
-	tp, rec := audittest.NewRecorder()
-	a := mcpgo.New(toolaudit.New(toolaudit.WithTracerProvider(tp)), mcpgo.WithUser(func(context.Context) string { return "alice" }))
-	hooks := &server.Hooks{}
-	a.AddHooks(hooks)
-	s := server.NewMCPServer("test", "1.0", server.WithToolCapabilities(false),
-		server.WithToolHandlerMiddleware(a.Middleware()), server.WithHooks(hooks), server.WithOutputSchemaValidation())
+	s, a, rec := newServer("alice", "", server.WithOutputSchemaValidation())
 	s.AddTool(mcp.NewTool("weather", mcp.WithOutputSchema[forecast]()), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return mcp.NewToolResultStructuredOnly(map[string]any{"temperature": "warm"}), nil
 	})
@@ -82,18 +96,7 @@ func TestOutputValidationFailure(t *testing.T) {
 // with TaskTool, a refused task tool call, and a plain tool that a client
 // calls as a task, which goes through Middleware.
 func TestTaskTools(t *testing.T) {
-	tp, rec := audittest.NewRecorder()
-	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
-		if c.Tool == "wipe" {
-			return errors.New("wiping is not allowed")
-		}
-		return nil
-	}))
-	a := mcpgo.New(mw, mcpgo.WithUser(func(context.Context) string { return "bob" }))
-	hooks := &server.Hooks{}
-	a.AddHooks(hooks)
-	s := server.NewMCPServer("test", "1.0", server.WithToolCapabilities(false), server.WithTaskCapabilities(true, true, true),
-		server.WithToolHandlerMiddleware(a.Middleware()), server.WithHooks(hooks))
+	s, a, rec := newServer("bob", "wipe", server.WithTaskCapabilities(true, true, true))
 	s.AddTaskTool(mcp.NewTool("render", mcp.WithString("scene"), mcp.WithTaskSupport(mcp.TaskSupportRequired)),
 		a.TaskTool(func(_ context.Context, req mcp.CallToolRequest) (*mcp.CreateTaskResult, error) {
 			return &mcp.CreateTaskResult{Content: []mcp.Content{mcp.NewTextContent("rendered " + req.GetString("scene", ""))}}, nil
@@ -153,7 +156,7 @@ func TestTaskTools(t *testing.T) {
 		require.NoError(t, err)
 		for _, content := range res.Content {
 			if text, ok := content.(mcp.TextContent); ok && res.IsError {
-				assert.Contains(t, text.Text, "wiping is not allowed")
+				assert.Contains(t, text.Text, "wipe is not allowed")
 				refusals++
 			}
 		}
