@@ -1,7 +1,8 @@
 // Package eino audits the tool calls of a github.com/cloudwego/eino
 // ToolsNode: Middleware returns a compose.ToolMiddleware that records every
-// call of an invokable or streamable tool as one span and one audit line,
-// with the call id eino gives (gen_ai.tool.call.id).
+// call of an invokable or streamable tool, plain or enhanced (multimodal),
+// as one span and one audit line, with the call id eino gives
+// (gen_ai.tool.call.id).
 //
 //	node, err := compose.NewToolNode(ctx, &compose.ToolsNodeConfig{
 //		Tools:               tools,
@@ -34,7 +35,9 @@ import (
 const RefusalPrefix = "Tool call refused: "
 
 // Middleware returns the ToolMiddleware auditing through mw (nil means
-// toolaudit.New()).
+// toolaudit.New()): invokable, streamable, enhanced invokable and enhanced
+// streamable tools. An enhanced tool's multimodal result is recorded as
+// its text parts, each other part as its type in brackets ("[image]").
 func Middleware(mw *toolaudit.Middleware) compose.ToolMiddleware {
 	if mw == nil {
 		mw = toolaudit.New()
@@ -42,62 +45,115 @@ func Middleware(mw *toolaudit.Middleware) compose.ToolMiddleware {
 	return compose.ToolMiddleware{
 		Invokable: func(next compose.InvokableToolEndpoint) compose.InvokableToolEndpoint {
 			return func(ctx context.Context, in *compose.ToolInput) (*compose.ToolOutput, error) {
-				var out *compose.ToolOutput
-				_, err := mw.Invoke(toolaudit.WithCallID(ctx, in.CallID), in.Name, argsOf(in.Arguments), func(ctx context.Context) (toolaudit.Result, error) {
-					o, err := next(ctx, in)
-					out = o
-					if err != nil || o == nil {
-						return toolaudit.Result{}, err
-					}
-					return toolaudit.Result{Text: o.Result}, nil
-				})
-				if err != nil && errors.Is(err, toolaudit.ErrDenied) {
-					return &compose.ToolOutput{Result: RefusalPrefix + err.Error()}, nil
-				}
-				return out, err
+				return invoke(ctx, mw, in, next, func(o *compose.ToolOutput) string { return o.Result },
+					func(refusal string) *compose.ToolOutput { return &compose.ToolOutput{Result: refusal} })
 			}
 		},
 		Streamable: func(next compose.StreamableToolEndpoint) compose.StreamableToolEndpoint {
 			return func(ctx context.Context, in *compose.ToolInput) (*compose.StreamToolOutput, error) {
-				return stream(toolaudit.WithCallID(ctx, in.CallID), mw, in, next)
+				return stream(ctx, mw, in, next, textChunks)
+			}
+		},
+		EnhancedInvokable: func(next compose.EnhancedInvokableToolEndpoint) compose.EnhancedInvokableToolEndpoint {
+			return func(ctx context.Context, in *compose.ToolInput) (*compose.EnhancedInvokableToolOutput, error) {
+				return invoke(ctx, mw, in, next, func(o *compose.EnhancedInvokableToolOutput) string { return textOf(o.Result) },
+					func(refusal string) *compose.EnhancedInvokableToolOutput {
+						return &compose.EnhancedInvokableToolOutput{Result: textResult(refusal)}
+					})
+			}
+		},
+		EnhancedStreamable: func(next compose.EnhancedStreamableToolEndpoint) compose.EnhancedStreamableToolEndpoint {
+			return func(ctx context.Context, in *compose.ToolInput) (*compose.EnhancedStreamableToolOutput, error) {
+				return stream(ctx, mw, in, next, resultChunks)
 			}
 		},
 	}
 }
 
-type started struct {
-	out *compose.StreamToolOutput
+// invoke runs a call that answers at once, recording text(output); a
+// refused call answers refuse(RefusalPrefix + refusal).
+func invoke[O any](ctx context.Context, mw *toolaudit.Middleware, in *compose.ToolInput, next func(context.Context, *compose.ToolInput) (*O, error),
+	text func(*O) string, refuse func(string) *O) (*O, error) {
+	var out *O
+	_, err := mw.Invoke(toolaudit.WithCallID(ctx, in.CallID), in.Name, argsOf(in.Arguments), func(ctx context.Context) (toolaudit.Result, error) {
+		o, err := next(ctx, in)
+		out = o
+		if err != nil || o == nil {
+			return toolaudit.Result{}, err
+		}
+		return toolaudit.Result{Text: text(o)}, nil
+	})
+	if err != nil && errors.Is(err, toolaudit.ErrDenied) {
+		return refuse(RefusalPrefix + err.Error()), nil
+	}
+	return out, err
+}
+
+// chunks is how stream handles a streaming endpoint's output O, a stream
+// of chunks C.
+type chunks[O, C any] struct {
+	reader func(*O) *schema.StreamReader[C]
+	output func(*schema.StreamReader[C]) *O
+	text   func(C) string // what a chunk adds to the recorded result
+	chunk  func(text string) C
+}
+
+var textChunks = chunks[compose.StreamToolOutput, string]{
+	reader: func(o *compose.StreamToolOutput) *schema.StreamReader[string] { return o.Result },
+	output: func(r *schema.StreamReader[string]) *compose.StreamToolOutput {
+		return &compose.StreamToolOutput{Result: r}
+	},
+	text:  func(s string) string { return s },
+	chunk: func(s string) string { return s },
+}
+
+var resultChunks = chunks[compose.EnhancedStreamableToolOutput, *schema.ToolResult]{
+	reader: func(o *compose.EnhancedStreamableToolOutput) *schema.StreamReader[*schema.ToolResult] {
+		return o.Result
+	},
+	output: func(r *schema.StreamReader[*schema.ToolResult]) *compose.EnhancedStreamableToolOutput {
+		return &compose.EnhancedStreamableToolOutput{Result: r}
+	},
+	text:  textOf,
+	chunk: textResult,
+}
+
+type started[O any] struct {
+	out *O
 	err error
 }
 
 // stream runs a streamable call: the span stays open until the stream
 // ends, in a goroutine that passes each chunk on as it comes.
-func stream(ctx context.Context, mw *toolaudit.Middleware, in *compose.ToolInput, next compose.StreamableToolEndpoint) (*compose.StreamToolOutput, error) {
-	ready := make(chan started, 1)
+func stream[O, C any](ctx context.Context, mw *toolaudit.Middleware, in *compose.ToolInput, next func(context.Context, *compose.ToolInput) (*O, error), k chunks[O, C]) (*O, error) {
+	ctx = toolaudit.WithCallID(ctx, in.CallID)
+	ready := make(chan started[O], 1)
 	ran := false
 	go func() {
 		_, err := mw.Invoke(ctx, in.Name, argsOf(in.Arguments), func(ctx context.Context) (toolaudit.Result, error) {
 			ran = true
 			o, err := next(ctx, in)
-			if err != nil || o == nil || o.Result == nil {
-				ready <- started{o, err}
+			if err != nil || o == nil || k.reader(o) == nil {
+				ready <- started[O]{o, err}
 				return toolaudit.Result{}, err
 			}
-			sr, sw := schema.Pipe[string](1)
-			ready <- started{out: &compose.StreamToolOutput{Result: sr}}
-			defer o.Result.Close()
+			src := k.reader(o)
+			sr, sw := schema.Pipe[C](1)
+			ready <- started[O]{out: k.output(sr)}
+			defer src.Close()
 			defer sw.Close()
 			var text strings.Builder
 			for {
-				chunk, err := o.Result.Recv()
+				chunk, err := src.Recv()
 				if errors.Is(err, io.EOF) {
 					return toolaudit.Result{Text: text.String()}, nil
 				}
 				if err != nil {
-					sw.Send("", err)
+					var zero C
+					sw.Send(zero, err)
 					return toolaudit.Result{Text: text.String()}, err
 				}
-				text.WriteString(chunk)
+				text.WriteString(k.text(chunk))
 				if closed := sw.Send(chunk, nil); closed {
 					// The reader went away: what it read is the result.
 					return toolaudit.Result{Text: text.String()}, nil
@@ -106,14 +162,36 @@ func stream(ctx context.Context, mw *toolaudit.Middleware, in *compose.ToolInput
 		})
 		if !ran {
 			// Refused before the tool ran.
-			ready <- started{err: err}
+			ready <- started[O]{err: err}
 		}
 	}()
 	s := <-ready
 	if s.err != nil && errors.Is(s.err, toolaudit.ErrDenied) {
-		return &compose.StreamToolOutput{Result: schema.StreamReaderFromArray([]string{RefusalPrefix + s.err.Error()})}, nil
+		return k.output(schema.StreamReaderFromArray([]C{k.chunk(RefusalPrefix + s.err.Error())})), nil
 	}
 	return s.out, s.err
+}
+
+// textOf is the text recorded of an enhanced tool's result: its parts,
+// text as it is and any other part as its type in brackets, one per line.
+func textOf(r *schema.ToolResult) string {
+	if r == nil {
+		return ""
+	}
+	parts := make([]string, len(r.Parts))
+	for i, p := range r.Parts {
+		if p.Type == schema.ToolPartTypeText {
+			parts[i] = p.Text
+		} else {
+			parts[i] = "[" + string(p.Type) + "]"
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// textResult is a result of one text part.
+func textResult(text string) *schema.ToolResult {
+	return &schema.ToolResult{Parts: []schema.ToolOutputPart{{Type: schema.ToolPartTypeText, Text: text}}}
 }
 
 // argsOf is what is recorded of an arguments string.

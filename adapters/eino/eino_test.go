@@ -127,3 +127,74 @@ func TestStreamingTool(t *testing.T) {
 	got := byCallID(rec.Calls())["call_9"]
 	assert.Equal(t, audittest.Call{Tool: "tail", Status: "ok", Args: `{"file":"log"}`, Result: "chunk one, chunk two", CallID: "call_9"}, got, "recorded when the stream ends, with all its text")
 }
+
+type enhanced struct {
+	name string
+	ran  *bool
+}
+
+func (t enhanced) Info(context.Context) (*schema.ToolInfo, error) {
+	return &schema.ToolInfo{Name: t.name, Desc: "multimodal"}, nil
+}
+
+func (t enhanced) InvokableRun(context.Context, *schema.ToolArgument, ...tool.Option) (*schema.ToolResult, error) {
+	*t.ran = true
+	return &schema.ToolResult{Parts: []schema.ToolOutputPart{
+		{Type: schema.ToolPartTypeText, Text: "a chart of the café's hours"},
+		{Type: schema.ToolPartTypeImage, Image: &schema.ToolOutputImage{MessagePartCommon: schema.MessagePartCommon{URL: ptr("https://example.com/chart.png")}}},
+	}}, nil
+}
+
+type enhancedStream struct{ name string }
+
+func (t enhancedStream) Info(context.Context) (*schema.ToolInfo, error) {
+	return &schema.ToolInfo{Name: t.name, Desc: "streams multimodal"}, nil
+}
+
+func (t enhancedStream) StreamableRun(context.Context, *schema.ToolArgument, ...tool.Option) (*schema.StreamReader[*schema.ToolResult], error) {
+	return schema.StreamReaderFromArray([]*schema.ToolResult{
+		{Parts: []schema.ToolOutputPart{{Type: schema.ToolPartTypeText, Text: "frame one, "}}},
+		{Parts: []schema.ToolOutputPart{{Type: schema.ToolPartTypeText, Text: "frame two"}}},
+	}), nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestEnhancedTools runs multimodal (enhanced) tools, invokable and
+// streamable, and a refused one, through a ToolsNode.
+func TestEnhancedTools(t *testing.T) {
+	tp, rec := audittest.NewRecorder()
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
+		if c.Tool == "camera" {
+			return errors.New("the camera is off")
+		}
+		return nil
+	}))
+	var chartRan, cameraRan bool
+	ctx := context.Background()
+	node, err := compose.NewToolNode(ctx, &compose.ToolsNodeConfig{
+		Tools:               []tool.BaseTool{enhanced{"chart", &chartRan}, enhanced{"camera", &cameraRan}, enhancedStream{"film"}},
+		ToolCallMiddlewares: []compose.ToolMiddleware{audit.Middleware(mw)},
+	})
+	require.NoError(t, err)
+	msgs, err := node.Invoke(ctx, schema.AssistantMessage("", []schema.ToolCall{
+		toolCall("call_1", "chart", `{"of":"hours"}`),
+		toolCall("call_2", "camera", `{}`),
+		toolCall("call_3", "film", `{"scene":1}`),
+	}))
+	require.NoError(t, err, "a refusal does not abort the graph")
+	require.Len(t, msgs, 3)
+	assert.True(t, chartRan)
+	assert.False(t, cameraRan, "a refused tool does not run")
+	refusal := false
+	for _, p := range msgs[1].UserInputMultiContent {
+		refusal = refusal || strings.HasPrefix(p.Text, audit.RefusalPrefix)
+	}
+	assert.True(t, refusal || strings.HasPrefix(msgs[1].Content, audit.RefusalPrefix), "the model reads the refusal: %+v", msgs[1])
+
+	require.Eventually(t, func() bool { return len(rec.Calls()) == 3 }, 5*time.Second, 10*time.Millisecond)
+	got := byCallID(rec.Calls())
+	assert.Equal(t, audittest.Call{Tool: "chart", Status: "ok", Args: `{"of":"hours"}`, Result: "a chart of the café's hours\n[image]", CallID: "call_1"}, got["call_1"])
+	assert.Equal(t, "denied", got["call_2"].Status)
+	assert.Equal(t, audittest.Call{Tool: "film", Status: "ok", Args: `{"scene":1}`, Result: "frame one, frame two", CallID: "call_3"}, got["call_3"])
+}
