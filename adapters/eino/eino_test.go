@@ -56,15 +56,21 @@ func toolCall(id, name, args string) schema.ToolCall {
 	return schema.ToolCall{ID: id, Function: schema.FunctionCall{Name: name, Arguments: args}}
 }
 
-// TestToolsNode runs real calls through an eino ToolsNode.
-func TestToolsNode(t *testing.T) {
+// refusing returns a middleware that refuses the calls of the tool deny,
+// and the recorder of its calls.
+func refusing(deny string) (*toolaudit.Middleware, *audittest.Recorder) {
 	tp, rec := audittest.NewRecorder()
-	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
-		if c.Tool == "shell" {
-			return errors.New("shell is disabled")
+	return toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
+		if c.Tool == deny {
+			return errors.New(deny + " is disabled")
 		}
 		return nil
-	}))
+	})), rec
+}
+
+// TestToolsNode runs real calls through an eino ToolsNode.
+func TestToolsNode(t *testing.T) {
+	mw, rec := refusing("shell")
 	var mu sync.Mutex
 	shellRan := false
 	ctx := context.Background()
@@ -163,13 +169,7 @@ func ptr[T any](v T) *T { return &v }
 // TestEnhancedTools runs multimodal (enhanced) tools, invokable and
 // streamable, and a refused one, through a ToolsNode.
 func TestEnhancedTools(t *testing.T) {
-	tp, rec := audittest.NewRecorder()
-	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithAuthorizer(func(_ context.Context, c toolaudit.Call) error {
-		if c.Tool == "camera" {
-			return errors.New("the camera is off")
-		}
-		return nil
-	}))
+	mw, rec := refusing("camera")
 	var chartRan, cameraRan bool
 	ctx := context.Background()
 	node, err := compose.NewToolNode(ctx, &compose.ToolsNodeConfig{
