@@ -9,7 +9,8 @@
 // Middleware audits each call that reaches a tool handler: the arguments
 // (the raw JSON of the request when the server kept it, else
 // GetArguments()), the text contents of the result, and status error when
-// the handler returns an error or a result with IsError set. A refused
+// the handler returns an error, a result with IsError set, or neither a
+// result nor an error (which mcp-go answers with an error). A refused
 // call (an authorizer of the middleware, fail-closed auditing, or a handler
 // error wrapping toolaudit.ErrDenied) is answered with an IsError result
 // carrying the refusal, so the model can read it.
@@ -139,17 +140,23 @@ func (a *Auditor) TaskTool(h server.TaskToolHandlerFunc) server.TaskToolHandlerF
 	}
 }
 
-// audit runs handle on req as one audited call, recording record(result)
-// (nothing for a nil result). A refused call is answered with
-// refuse(refusal) and no error.
+// noResult is recorded for a handler that returns neither a result nor an
+// error: mcp-go answers such a call with an error.
+const noResult = "the tool returned neither a result nor an error"
+
+// audit runs handle on req as one audited call, recording record(result).
+// A refused call is answered with refuse(refusal) and no error.
 func audit[R any](a *Auditor, ctx context.Context, req mcp.CallToolRequest, handle func(context.Context, mcp.CallToolRequest) (*R, error),
 	record func(*R) toolaudit.Result, refuse func(error) *R) (*R, error) {
 	var result *R
 	_, err := a.mw.Invoke(a.context(ctx), req.Params.Name, argsOf(req), func(ctx context.Context) (toolaudit.Result, error) {
 		r, err := handle(ctx, req)
 		result = r
-		if err != nil || r == nil {
+		switch {
+		case err != nil:
 			return toolaudit.Result{}, err
+		case r == nil:
+			return toolaudit.Result{Text: noResult, IsError: true}, nil
 		}
 		return record(r), nil
 	})

@@ -31,6 +31,9 @@ func TestServerCalls(t *testing.T) {
 	s.AddTool(mcp.NewTool("crash"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		return nil, errors.New("backend down")
 	})
+	s.AddTool(mcp.NewTool("silent"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return nil, nil
+	})
 
 	ctx := context.Background()
 	c := startClient(t, s, mcp.LATEST_PROTOCOL_VERSION)
@@ -54,6 +57,8 @@ func TestServerCalls(t *testing.T) {
 	assert.False(t, deleted)
 	_, err = callTool("crash", nil)
 	require.Error(t, err)
+	_, err = callTool("silent", nil)
+	require.Error(t, err, "mcp-go answers a call without a result with an error")
 	_, err = callTool("nosuch", map[string]any{"x": 1})
 	require.Error(t, err)
 	r, err = callTool("search", map[string]any{"wrong": 1})
@@ -61,12 +66,13 @@ func TestServerCalls(t *testing.T) {
 	assert.True(t, r.IsError, "input validation failure")
 
 	got := rec.Calls()
-	require.Len(t, got, 6, "%+v", got)
+	require.Len(t, got, 7, "%+v", got)
 	want := []struct{ tool, status, args, result, user string }{
 		{"search", "ok", `{"q":"café"}`, "3 results for café", "alice"},
 		{"read", "error", `{"path":"/x"}`, "file not found", "alice"},
 		{"delete", "denied", `{"path":"/"}`, "tool call denied: delete is not allowed", "alice"},
 		{"crash", "error", `{}`, "backend down", "alice"},
+		{"silent", "error", `{}`, "the tool returned neither a result nor an error", "alice"},
 		{"nosuch", "error", `{"x":1}`, "", "alice"},
 		{"search", "error", `{"wrong":1}`, "", "alice"},
 	}
@@ -79,6 +85,6 @@ func TestServerCalls(t *testing.T) {
 			assert.Equal(t, w.result, got[i].Result, i)
 		}
 	}
-	assert.Contains(t, got[4].Result, "not found")
-	assert.NotEmpty(t, got[5].Result, "the validation message is recorded")
+	assert.Contains(t, got[5].Result, "not found")
+	assert.NotEmpty(t, got[6].Result, "the validation message is recorded")
 }
