@@ -33,7 +33,15 @@ func (m *Middleware) Invoke(ctx context.Context, name string, args any, fn func(
 	}, fn, func(r Result) string { return r.Text }, func(r Result) bool { return r.IsError })
 }
 
-// binding returns the binding of name, cached when opts is empty.
+// maxCachedNames bounds the tool names Invoke remembers. Its names come
+// from models and clients, and a hallucinated or hostile name is as good
+// as a real one: past this many, a new name's binding is made for its call
+// alone (one small allocation), so memory stays bounded.
+const maxCachedNames = 1024
+
+// binding returns the binding of name: made for this call when opts is not
+// empty, else a copy of the middleware's shared binding with the name,
+// remembered for the first maxCachedNames names.
 func (m *Middleware) binding(name string, opts []Option) *binding {
 	if len(opts) > 0 {
 		return m.bind(name, opts)
@@ -41,8 +49,16 @@ func (m *Middleware) binding(name string, opts []Option) *binding {
 	if b, ok := m.bindings.Load(name); ok {
 		return b.(*binding)
 	}
-	b, _ := m.bindings.LoadOrStore(name, m.bind(name, nil))
-	return b.(*binding)
+	m.once.Do(func() { m.shared = m.bind("", nil) })
+	b := m.shared.named(name)
+	if m.cached.Load() >= maxCachedNames {
+		return b
+	}
+	if got, loaded := m.bindings.LoadOrStore(name, b); loaded {
+		return got.(*binding)
+	}
+	m.cached.Add(1)
+	return b
 }
 
 // Dispatcher runs registered tools by name, for programs that call a

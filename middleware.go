@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"go.opentelemetry.io/otel"
@@ -27,8 +28,14 @@ type Tool func(ctx context.Context, args map[string]any) (string, error)
 // exporter. A Middleware holds options shared by the tools it wraps; it is
 // immutable and safe for concurrent use, and so are the tools it returns.
 type Middleware struct {
-	cfg      config
-	bindings sync.Map // name -> *binding, for Invoke
+	cfg config
+
+	// For Invoke: the bindings of the names seen, at most maxCachedNames,
+	// each a copy of shared with its name.
+	once     sync.Once
+	shared   *binding
+	bindings sync.Map // name -> *binding
+	cached   atomic.Int32
 }
 
 // New returns a Middleware with the given options.
@@ -102,6 +109,13 @@ func (m *Middleware) bind(name string, opts []Option) *binding {
 		args:       argEncoder{limit: cfg.argLimit, red: redact.New(cfg.redactKeys, cfg.hmacKey)},
 		reuseAttrs: sdk,
 	}
+}
+
+// named returns a copy of b for the tool name.
+func (b *binding) named(name string) *binding {
+	c := *b
+	c.name, c.spanName = name, otelx.SpanNamePrefix+name
+	return &c
 }
 
 var (

@@ -1,0 +1,43 @@
+package toolaudit
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/toolaudit/toolaudit/otelx"
+)
+
+// TestInvokeRemembersBoundedNames calls Invoke with more distinct tool
+// names than it remembers, as a hostile client or a hallucinating model
+// can: what the middleware keeps stays bounded, and every call is still
+// recorded under its own name.
+func TestInvokeRemembersBoundedNames(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	m := New(WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))))
+	const calls = 3 * maxCachedNames
+	for i := range calls {
+		name := fmt.Sprintf("tool%d", i%(2*maxCachedNames)) // each name of the first half twice
+		_, err := m.Invoke(context.Background(), name, map[string]any{"i": i}, func(context.Context) (Result, error) {
+			return Result{Text: "ok"}, nil
+		})
+		require.NoError(t, err)
+	}
+	kept := 0
+	m.bindings.Range(func(any, any) bool { kept++; return true })
+	assert.Equal(t, maxCachedNames, kept, "names remembered")
+
+	spans := rec.Ended()
+	require.Len(t, spans, calls)
+	for i, s := range spans {
+		name := fmt.Sprintf("tool%d", i%(2*maxCachedNames))
+		require.Equal(t, otelx.SpanNamePrefix+name, s.Name(), i)
+		require.Equal(t, name, otelx.ReadToolCall(s.Attributes()).Tool, i)
+		require.Equal(t, fmt.Sprintf(`{"i":%d}`, i), otelx.ReadToolCall(s.Attributes()).Arguments, i)
+	}
+}
