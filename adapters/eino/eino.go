@@ -9,6 +9,9 @@
 //		ToolCallMiddlewares: []compose.ToolMiddleware{eino.Middleware(mw)},
 //	})
 //
+// Calls of tools the node does not have bypass tool middleware in eino:
+// give the node UnknownToolsHandler: UnknownTools(mw, nil) to audit them.
+//
 // A streamed result is recorded when its stream ends (or fails), with the
 // text of all its chunks; the chunks reach the caller as they come. Because
 // a tool error aborts the graph, a refused call (an authorizer of the
@@ -22,6 +25,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -67,6 +71,34 @@ func Middleware(mw *toolaudit.Middleware) compose.ToolMiddleware {
 				return stream(ctx, mw, in, next, resultChunks)
 			}
 		},
+	}
+}
+
+// UnknownTools returns a handler for compose.ToolsNodeConfig's
+// UnknownToolsHandler that audits the calls of tools the node does not
+// have, which eino runs without tool middleware. Each is recorded with
+// status error and the answer of handle, which runs for every such call;
+// a nil handle answers "tool NAME does not exist", which the model reads as
+// the tool's output. Without an UnknownToolsHandler eino aborts the whole
+// call of the node with an error and nothing is audited.
+func UnknownTools(mw *toolaudit.Middleware, handle func(ctx context.Context, name, input string) (string, error)) func(ctx context.Context, name, input string) (string, error) {
+	if mw == nil {
+		mw = toolaudit.New()
+	}
+	if handle == nil {
+		handle = func(_ context.Context, name, _ string) (string, error) {
+			return fmt.Sprintf("tool %q does not exist", name), nil
+		}
+	}
+	return func(ctx context.Context, name, input string) (string, error) {
+		res, err := mw.Invoke(toolaudit.WithCallID(ctx, compose.GetToolCallID(ctx)), name, argsOf(input), func(ctx context.Context) (toolaudit.Result, error) {
+			out, err := handle(ctx, name, input)
+			return toolaudit.Result{Text: out, IsError: true}, err
+		})
+		if err != nil && errors.Is(err, toolaudit.ErrDenied) {
+			return RefusalPrefix + err.Error(), nil
+		}
+		return res.Text, err
 	}
 }
 

@@ -198,3 +198,34 @@ func TestEnhancedTools(t *testing.T) {
 	assert.Equal(t, "denied", got["call_2"].Status)
 	assert.Equal(t, audittest.Call{Tool: "film", Status: "ok", Args: `{"scene":1}`, Result: "frame one, frame two", CallID: "call_3"}, got["call_3"])
 }
+
+// TestUnknownTools calls tools the node does not have: eino runs them
+// through its UnknownToolsHandler, without tool middleware.
+func TestUnknownTools(t *testing.T) {
+	mw, rec := refusing("")
+	ctx := context.Background()
+	for _, c := range []struct {
+		name   string
+		handle func(ctx context.Context, name, input string) (string, error)
+		answer string
+	}{
+		{"default", nil, `tool "nosuch" does not exist`},
+		{"own", func(_ context.Context, name, _ string) (string, error) { return "no tool " + name + " here", nil }, "no tool nosuch here"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec.Reset()
+			node, err := compose.NewToolNode(ctx, &compose.ToolsNodeConfig{
+				Tools:               []tool.BaseTool{invokable{"search", func(string) (string, error) { return "3 results", nil }}},
+				ToolCallMiddlewares: []compose.ToolMiddleware{audit.Middleware(mw)},
+				UnknownToolsHandler: audit.UnknownTools(mw, c.handle),
+			})
+			require.NoError(t, err)
+			msgs, err := node.Invoke(ctx, schema.AssistantMessage("", []schema.ToolCall{toolCall("call_7", "nosuch", `{"x":1}`)}))
+			require.NoError(t, err)
+			require.Len(t, msgs, 1)
+			assert.Equal(t, c.answer, msgs[0].Content, "the model reads the answer")
+			got := byCallID(rec.Calls())
+			assert.Equal(t, audittest.Call{Tool: "nosuch", Status: "error", Args: `{"x":1}`, Result: c.answer, CallID: "call_7"}, got["call_7"])
+		})
+	}
+}
