@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/toolaudit/toolaudit/internal/jsonw"
 )
 
 // Result is what a framework adapter reports of a call it ran (see
@@ -25,13 +27,19 @@ type Result struct {
 // error wraps ErrDenied, error when fn returns another error or a Result
 // with IsError (the recorded text is the error's message, or the Result's
 // text), ok otherwise. A panic in fn is recorded and re-raised. opts apply
-// to this call only.
+// to this call only. As adapters take name from clients and models, a name
+// longer than 256 code points is recorded as its first 256 followed by "…":
+// one call cannot make a span too large for a tracing backend to take.
 func (m *Middleware) Invoke(ctx context.Context, name string, args any, fn func(context.Context) (Result, error), opts ...Option) (Result, error) {
 	b := m.binding(name, opts)
 	return invoke(ctx, b, args, func(buf []byte) []byte {
 		return b.args.appendArgsAny(buf, args)
 	}, fn, func(r Result) string { return r.Text }, func(r Result) bool { return r.IsError })
 }
+
+// maxToolName is the longest tool name, in code points, Invoke records as
+// it is (the exporter cuts the fields of an oversized line to as many).
+const maxToolName = 256
 
 // maxCachedNames bounds the tool names Invoke remembers. Its names come
 // from models and clients, and a hallucinated or hostile name is as good
@@ -43,6 +51,9 @@ const maxCachedNames = 1024
 // empty, else a copy of the middleware's shared binding with the name,
 // remembered for the first maxCachedNames names.
 func (m *Middleware) binding(name string, opts []Option) *binding {
+	if p, long := jsonw.Prefix(name, maxToolName); long {
+		name = p + "…"
+	}
 	if len(opts) > 0 {
 		return m.bind(name, opts)
 	}

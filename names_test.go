@@ -2,7 +2,9 @@ package toolaudit
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,4 +42,26 @@ func TestInvokeRemembersBoundedNames(t *testing.T) {
 		require.Equal(t, name, otelx.ReadToolCall(s.Attributes()).Tool, i)
 		require.Equal(t, fmt.Sprintf(`{"i":%d}`, i), otelx.ReadToolCall(s.Attributes()).Arguments, i)
 	}
+}
+
+// TestInvokeCutsLongNames calls Invoke with a tool name of a million code
+// points: the span carries its first 256 and "…", not the whole name.
+func TestInvokeCutsLongNames(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	m := New(WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))))
+	long := strings.Repeat("é", 1_000_000)
+	_, err := m.Invoke(context.Background(), long, map[string]any{}, func(context.Context) (Result, error) {
+		return Result{}, errors.New("unknown tool")
+	})
+	require.Error(t, err)
+	want := strings.Repeat("é", maxToolName) + "…"
+	spans := rec.Ended()
+	require.Len(t, spans, 1)
+	assert.Equal(t, otelx.SpanNamePrefix+want, spans[0].Name())
+	assert.Equal(t, want, otelx.ReadToolCall(spans[0].Attributes()).Tool)
+
+	short := strings.Repeat("é", maxToolName)
+	_, err = m.Invoke(context.Background(), short, map[string]any{}, func(context.Context) (Result, error) { return Result{}, nil })
+	require.NoError(t, err)
+	assert.Equal(t, short, otelx.ReadToolCall(rec.Ended()[1].Attributes()).Tool, "a name of 256 code points is kept whole")
 }
