@@ -111,6 +111,12 @@ func (m *Middleware) bind(name string, opts []Option) *binding {
 	}
 }
 
+// maxDescription is the longest error message, in code points, a failed
+// call's span status carries; a longer one is cut and ends with "…". The
+// message can come from anywhere (a tool, a client, a model), and tracing
+// backends refuse oversized batches whole.
+const maxDescription = 1024
+
 // named returns a copy of b for the tool name.
 func (b *binding) named(name string) *binding {
 	c := *b
@@ -274,7 +280,11 @@ func (b *binding) finish(span trace.Span, recording bool, args string, status St
 		)
 		if status != StatusOK {
 			attrs = append(attrs, otelx.KeyErrorType.String(errType))
-			span.SetStatus(codes.Error, text)
+			desc, long := jsonw.Prefix(text, maxDescription)
+			if long {
+				desc += "…"
+			}
+			span.SetStatus(codes.Error, desc)
 		}
 		span.SetAttributes(attrs...)
 		putAttrs(attrs, pooled)

@@ -65,3 +65,22 @@ func TestInvokeCutsLongNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, short, otelx.ReadToolCall(rec.Ended()[1].Attributes()).Tool, "a name of 256 code points is kept whole")
 }
+
+// TestLongErrorMessageCutInStatus fails a call with an error message of a
+// million code points: the span status carries its first 1,024 and "…",
+// while the result attribute keeps the snippet and the full length.
+func TestLongErrorMessageCutInStatus(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	m := New(WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))))
+	msg := strings.Repeat("é", 1_000_000)
+	_, err := m.Invoke(context.Background(), "fetch", map[string]any{}, func(context.Context) (Result, error) {
+		return Result{}, errors.New(msg)
+	})
+	require.EqualError(t, err, msg, "the caller gets the whole error")
+	spans := rec.Ended()
+	require.Len(t, spans, 1)
+	assert.Equal(t, strings.Repeat("é", maxDescription)+"…", spans[0].Status().Description)
+	c := otelx.ReadToolCall(spans[0].Attributes())
+	assert.Equal(t, int64(1_000_000), c.ResultChars)
+	assert.Equal(t, strings.Repeat("é", DefaultSnippetLimit), c.Result)
+}
