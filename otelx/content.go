@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -31,23 +32,41 @@ func captureFromEnv() bool {
 	return strings.EqualFold(strings.TrimSpace(os.Getenv(EnvCaptureContent)), "true")
 }
 
+// MaxForwardedContent is the longest value, in bytes, of a content
+// attribute that a forwarder of NewTracerProvider gets with content capture
+// on: a longer one is cut at a UTF-8 boundary and ends with "…". Tracing
+// backends refuse oversized batches whole (gRPC receivers take 4 MiB by
+// default), and the arguments of one call can be far larger. The audit
+// exporter always gets the whole value.
+const MaxForwardedContent = 64 << 10
+
 // WithoutContent returns an exporter that forwards spans to exp without
 // the content attributes gen_ai.tool.call.arguments and
 // gen_ai.tool.call.result, which the GenAI conventions make opt-in. The
 // spans are not modified: the exporter sees filtered views of them.
 func WithoutContent(exp sdktrace.SpanExporter) sdktrace.SpanExporter {
-	return withoutContent{exp}
+	return contentFilter{exp, -1}
 }
 
-type withoutContent struct{ sdktrace.SpanExporter }
+// contentFilter forwards spans with their content attributes dropped
+// (limit < 0) or cut to limit bytes.
+type contentFilter struct {
+	sdktrace.SpanExporter
+	limit int
+}
 
-func (w withoutContent) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
+// changes reports whether kv is a content attribute the filter changes.
+func (f contentFilter) changes(kv attribute.KeyValue) bool {
+	return isContent(kv.Key) && (f.limit < 0 || kv.Value.Type() == attribute.STRING && len(kv.Value.AsString()) > f.limit)
+}
+
+func (f contentFilter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
 	out := spans
 	for i, s := range spans {
 		attrs := s.Attributes()
 		n := 0
 		for _, kv := range attrs {
-			if isContent(kv.Key) {
+			if f.changes(kv) {
 				n++
 			}
 		}
@@ -57,18 +76,32 @@ func (w withoutContent) ExportSpans(ctx context.Context, spans []sdktrace.ReadOn
 		if &out[0] == &spans[0] {
 			out = append([]sdktrace.ReadOnlySpan(nil), spans...)
 		}
-		kept := make([]attribute.KeyValue, 0, len(attrs)-n)
+		kept := make([]attribute.KeyValue, 0, len(attrs))
 		for _, kv := range attrs {
-			if !isContent(kv.Key) {
+			switch {
+			case !f.changes(kv):
 				kept = append(kept, kv)
+			case f.limit >= 0:
+				kept = append(kept, kv.Key.String(cutBytes(kv.Value.AsString(), f.limit)))
 			}
 		}
 		out[i] = strippedSpan{ReadOnlySpan: s, attrs: kept}
 	}
-	return w.SpanExporter.ExportSpans(ctx, out)
+	return f.SpanExporter.ExportSpans(ctx, out)
 }
 
-// strippedSpan is a span seen without some of its attributes.
+// cutBytes returns the longest prefix of s of at most n bytes (n < len(s))
+// that ends on a UTF-8 boundary, followed by "…".
+func cutBytes(s string, n int) string {
+	i := n
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i] + "…"
+}
+
+// strippedSpan is a span seen with some of its attributes removed or
+// changed.
 type strippedSpan struct {
 	sdktrace.ReadOnlySpan
 	attrs []attribute.KeyValue

@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -189,6 +191,43 @@ func TestForwardersGetContentOnlyWhenOptedIn(t *testing.T) {
 			require.NoError(t, tp.Shutdown(context.Background()))
 		})
 	}
+}
+
+// TestForwardedContentCut captures content with arguments larger than
+// MaxForwardedContent: the forwarder gets them cut at a UTF-8 boundary,
+// the audit whole, and a small result as it is.
+func TestForwardedContentCut(t *testing.T) {
+	audit := &slowExporter{}
+	fwd := tracetest.NewInMemoryExporter()
+	tp, err := otelx.NewTracerProvider(audit, otelx.WithContentCapture(true), otelx.WithForwarder(fwd))
+	require.NoError(t, err)
+	// 'é' is two bytes and the limit is even: after the opening quote, the
+	// limit falls inside one.
+	args := `{"q":"` + strings.Repeat("é", otelx.MaxForwardedContent) + `"}`
+	_, span := tp.Tracer("t").Start(context.Background(), "execute_tool x", trace.WithAttributes(
+		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
+		otelx.KeyToolCallArguments.String(args),
+		otelx.KeyToolCallResult.String("small result"),
+		otelx.KeyToolName.String("x")))
+	span.End()
+	require.NoError(t, tp.ForceFlush(context.Background()))
+	defer func() { require.NoError(t, tp.Shutdown(context.Background())) }()
+
+	spans := fwd.GetSpans()
+	require.Len(t, spans, 1)
+	got := otelx.ReadToolCall(spans[0].Attributes)
+	assert.True(t, strings.HasSuffix(got.Arguments, "…"), "cut arguments end with an ellipsis")
+	cut := strings.TrimSuffix(got.Arguments, "…")
+	assert.LessOrEqual(t, len(cut), otelx.MaxForwardedContent)
+	assert.Greater(t, len(cut), otelx.MaxForwardedContent-4, "cut at the limit, not far before it")
+	assert.True(t, utf8.ValidString(got.Arguments), "cut on a UTF-8 boundary")
+	assert.True(t, strings.HasPrefix(args, cut))
+	assert.Equal(t, "small result", got.Result)
+	assert.Equal(t, "x", got.Tool)
+
+	audit.mu.Lock()
+	defer audit.mu.Unlock()
+	assert.Equal(t, args, otelx.ReadToolCall(audit.spans[0].Attributes()).Arguments, "the audit gets the whole value")
 }
 
 func TestOTLPFromEnvironment(t *testing.T) {

@@ -105,7 +105,8 @@ func WithTracerProviderOptions(opts ...sdktrace.TracerProviderOption) Option {
 // NewTracerProvider returns a tracer provider wired for auditing: every tool
 // span, sampled or not, goes to audit through an AuditProcessor, and sampled
 // spans go to each forwarder, without the tool call arguments and result
-// unless content capture is on (WithContentCapture). audit may be nil when only forwarding is
+// unless content capture is on (WithContentCapture), and then with each cut
+// to MaxForwardedContent bytes. audit may be nil when only forwarding is
 // wanted. Shutdown on the provider flushes the audit first, then the
 // forwarders, and returns once everything accepted is written.
 //
@@ -132,10 +133,11 @@ func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.T
 		capture = *c.capture
 	}
 	for _, f := range c.forwarders {
-		exp := f.exp
-		if !capture {
-			exp = WithoutContent(exp)
+		limit := -1 // content dropped
+		if capture {
+			limit = MaxForwardedContent
 		}
+		exp := contentFilter{f.exp, limit}
 		if f.sync {
 			tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(exp)))
 		} else {
