@@ -25,7 +25,10 @@ func (a *app) usersCommand() *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			r := a.reader()
+			r, err := a.reader()
+			if err != nil {
+				return err
+			}
 			users, err := r.Users(ctx)
 			if err != nil {
 				return err
@@ -128,7 +131,10 @@ func (a *app) recentCommand() *cobra.Command {
 			if !a.filter.from.IsZero() && !cmd.Flags().Changed("days") {
 				days = daysSince(a.filter.from, now)
 			}
-			r := a.reader()
+			r, err := a.reader()
+			if err != nil {
+				return err
+			}
 			user := ""
 			if len(args) == 1 {
 				user = args[0]
@@ -157,7 +163,11 @@ func (a *app) dayCommand() *cobra.Command {
 			if err := a.filter.prepare(a.env.now()); err != nil {
 				return err
 			}
-			return a.printEntries(a.reader().IterDay(cmd.Context(), args[0], args[1]), 0)
+			r, err := a.reader()
+			if err != nil {
+				return err
+			}
+			return a.printEntries(r.IterDay(cmd.Context(), args[0], args[1]), 0)
 		},
 	}
 	a.filter.flags(cmd)
@@ -186,7 +196,12 @@ file that is truncated or recreated. Stop it with Ctrl-C.`,
 			if len(users) == 0 {
 				users = a.filter.users
 			}
-			for e, err := range a.reader().Follow(cmd.Context(), poll, users...) {
+			if err := a.checkRoot(); err != nil {
+				// The agent may not have written anything yet: wait for it.
+				fmt.Fprintf(a.env.stderr, "toolaudit: %s; waiting for it\n", err)
+			}
+			r := reader.New(a.root, reader.WithClock(a.env.now))
+			for e, err := range r.Follow(cmd.Context(), poll, users...) {
 				if err != nil {
 					if isInvalid(err) {
 						return err

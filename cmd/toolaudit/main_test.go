@@ -239,6 +239,14 @@ func TestStats(t *testing.T) {
 
 	r = runCmd(t, false, nil, "--root", root, "stats", "--user", "bob", "-o", "csv")
 	assert.Equal(t, "tool,calls,errors,denied,p50_ms,p95_ms,max_ms\nfetch_url,1,0,0,20.0,20.0,20.0\nsearch,1,1,0,30.0,30.0,30.0\n", r.stdout)
+
+	// A period without calls: empty lists are [] in JSON, which jq and
+	// friends iterate over, not null.
+	r = runCmd(t, false, nil, "--root", t.TempDir(), "stats", "-o", "json")
+	require.Equal(t, 0, r.code, r.stderr)
+	for _, key := range []string{"tools", "statuses", "users", "engines_models"} {
+		assert.Contains(t, r.stdout, `"`+key+`":[]`, key)
+	}
 }
 
 func TestFollowPrintsAppendedLines(t *testing.T) {
@@ -278,6 +286,31 @@ func TestFollowPrintsAppendedLines(t *testing.T) {
 	assert.Equal(t, []string{"bob:live0", "bob:live2", "bob:live4"}, jsonTools(t, out.String()))
 }
 
+// TestFollowWaitsForMissingRoot follows a root that does not exist yet, as
+// when follow starts before the agent: it says so once on stderr, then
+// prints the entries once the files appear.
+func TestFollowWaitsForMissingRoot(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "home")
+	var out, errb syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"--root", root, "follow", "--poll", "5ms"}, env{
+			stdout: &out, stderr: &errb, getenv: func(string) string { return "" }, now: func() time.Time { return now },
+		})
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(errb.String(), "does not exist") }, 5*time.Second, 5*time.Millisecond)
+	assert.Contains(t, errb.String(), "waiting for it")
+	dir := filepath.Join(root, "carol", "tool_audit")
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	e := entry("carol", "late", toolaudit.StatusOK, 0, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, today+".jsonl"), append(e.AppendJSON(nil), '\n'), 0o600))
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), `"tool":"late"`) }, 5*time.Second, 10*time.Millisecond)
+	cancel()
+	assert.Equal(t, 0, <-done)
+	assert.Equal(t, 1, strings.Count(errb.String(), "\n"), "one line on stderr: %q", errb.String())
+}
+
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -294,6 +327,7 @@ func TestExitCodesAndHelp(t *testing.T) {
 	root := sample(t)
 	notADir := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(notADir, nil, 0o600))
+	missing := filepath.Join(t.TempDir(), "nosuch")
 	tests := []struct {
 		args   []string
 		code   int
@@ -307,7 +341,11 @@ func TestExitCodesAndHelp(t *testing.T) {
 		{[]string{"day", "alice", "2026-02-30"}, 1, `invalid day "2026-02-30"`},
 		{[]string{"recent", "--since", "yesterday"}, 1, `invalid --since: "yesterday" is not a date`},
 		{[]string{"recent", "--status", "fine"}, 1, `invalid --status "fine"`},
-		{[]string{"--root", notADir, "users"}, 1, "opening audit root"},
+		{[]string{"--root", notADir, "users"}, 1, "is not a folder"},
+		{[]string{"--root", missing, "users"}, 1, "does not exist (set --root or $TOOLAUDIT_ROOT)"},
+		{[]string{"--root", missing, "recent"}, 1, "does not exist"},
+		{[]string{"--root", missing, "day", "alice", today}, 1, "does not exist"},
+		{[]string{"--root", missing, "stats"}, 1, "does not exist"},
 		{[]string{"stats", "--days", "0"}, 1, "--days must be at least 1"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -118,7 +120,29 @@ func argsBetween(lo, hi int) cobra.PositionalArgs {
 	}
 }
 
-func (a *app) reader() *reader.Reader { return reader.New(a.root, reader.WithClock(a.env.now)) }
+// reader returns the reader of the audit root, or an error naming the root
+// when it does not exist or is not a folder: a mistyped --root would
+// otherwise look like an empty log.
+func (a *app) reader() (*reader.Reader, error) {
+	if err := a.checkRoot(); err != nil {
+		return nil, err
+	}
+	return reader.New(a.root, reader.WithClock(a.env.now)), nil
+}
+
+// checkRoot reports a root that does not exist or is not a folder.
+func (a *app) checkRoot() error {
+	st, err := os.Stat(a.root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("audit root %q does not exist (set --root or $TOOLAUDIT_ROOT)", a.root)
+	case err != nil:
+		return fmt.Errorf("audit root: %w", err)
+	case !st.IsDir():
+		return fmt.Errorf("audit root %q is not a folder", a.root)
+	}
+	return nil
+}
 
 // format is the output format in effect.
 func (a *app) format() (string, error) {

@@ -104,7 +104,10 @@ func (a *app) statsCommand() *cobra.Command {
 
 func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error) {
 	ctx := cmd.Context()
-	r := a.reader()
+	r, err := a.reader()
+	if err != nil {
+		return nil, err
+	}
 	users := a.filter.users
 	if len(users) == 0 {
 		var err error
@@ -161,6 +164,7 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 		s.ErrorRate = float64(errs) / float64(s.Calls)
 		s.DenialRate = float64(denied) / float64(s.Calls)
 	}
+	s.Tools = make([]*toolStats, 0, len(tools))
 	for _, t := range tools {
 		slices.Sort(t.durs)
 		t.P50, t.P95 = percentile(t.durs, 50), percentile(t.durs, 95)
@@ -194,7 +198,7 @@ func percentile(sorted []float64, p float64) float64 {
 
 // counts orders a tally by calls, then key.
 func counts(m map[string]int) []count {
-	var out []count
+	out := make([]count, 0, len(m)) // [] in JSON when empty, not null
 	for k, v := range m {
 		out = append(out, count{k, v})
 	}
