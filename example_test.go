@@ -28,7 +28,7 @@ func ExampleMiddleware_Wrap() {
 	span := spans.Ended()[0]
 	fmt.Println(span.Name())
 	for _, kv := range span.Attributes() {
-		fmt.Printf("%s=%s\n", kv.Key, kv.Value.Emit())
+		fmt.Printf("%s=%s\n", kv.Key, kv.Value.String())
 	}
 	// Output:
 	// 3 results for café
@@ -59,7 +59,7 @@ func ExampleWrapFunc() {
 
 	for _, kv := range spans.Ended()[0].Attributes() {
 		if kv.Key == otelx.KeyToolCallArguments || kv.Key == otelx.KeyToolCallResult {
-			fmt.Printf("%s=%s\n", kv.Key, kv.Value.Emit())
+			fmt.Printf("%s=%s\n", kv.Key, kv.Value.String())
 		}
 	}
 	// Output:

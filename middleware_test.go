@@ -436,7 +436,7 @@ func TestSamplersSeeTheCallAtStart(t *testing.T) {
 	require.NoError(t, err)
 	keys := make(map[attribute.Key]string)
 	for _, kv := range seen {
-		keys[kv.Key] = kv.Value.Emit()
+		keys[kv.Key] = kv.Value.String()
 	}
 	assert.Equal(t, map[attribute.Key]string{
 		otelx.KeyOperationName: "execute_tool", otelx.KeyToolName: "search", otelx.KeyToolCallID: "call_1",
