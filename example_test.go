@@ -3,12 +3,16 @@ package toolaudit_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/exporter"
 	"github.com/toolaudit/toolaudit/otelx"
+	"github.com/toolaudit/toolaudit/reader"
 )
 
 func ExampleMiddleware_Wrap() {
@@ -85,4 +89,37 @@ func ExampleDispatcher() {
 	// 5 false
 	// unknown tool "divide" true
 	// 2 calls audited
+}
+
+// An application that already has its tracer provider, with its own
+// sampler and backend, adds auditing to it: the audit sampler records the
+// tool spans its sampler drops, the audit processor writes every tool
+// span, and the backend gets only what was sampled, without the arguments
+// and results.
+func Example_existingTracerProvider() {
+	root, _ := os.MkdirTemp("", "audit")
+	defer os.RemoveAll(root)
+	audit, _ := exporter.New(root, exporter.WithUTC())
+	backend := tracetest.NewInMemoryExporter() // your OTLP exporter
+
+	tp := sdktrace.NewTracerProvider(
+		sdktrace.WithSampler(otelx.AuditSampler(sdktrace.TraceIDRatioBased(0))), // your sampler: here, nothing
+		sdktrace.WithSpanProcessor(otelx.NewAuditProcessor(audit, 0)),
+		sdktrace.WithSyncer(otelx.WithoutContent(backend)), // WithBatcher in production
+	)
+	search := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) {
+		return "3 results", nil
+	}, toolaudit.WithTracerProvider(tp))
+	ctx := toolaudit.WithUser(context.Background(), "alice")
+	search(ctx, map[string]any{"q": "café"})
+
+	fmt.Println("spans in the backend:", len(backend.GetSpans()))
+	_ = tp.Shutdown(context.Background()) // writes every audit line
+	entries, _ := reader.New(root, reader.WithLocation(time.UTC)).Recent(ctx, "alice", reader.Query{})
+	for _, e := range entries {
+		fmt.Println(e.User, e.Tool, e.Status, string(e.Args), e.ResultSnippet)
+	}
+	// Output:
+	// spans in the backend: 0
+	// alice search ok {"q":"café"} 3 results
 }
