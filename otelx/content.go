@@ -3,6 +3,7 @@ package otelx
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -64,13 +65,7 @@ func (f contentFilter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 	out := spans
 	for i, s := range spans {
 		attrs := s.Attributes()
-		n := 0
-		for _, kv := range attrs {
-			if f.changes(kv) {
-				n++
-			}
-		}
-		if n == 0 {
+		if !slices.ContainsFunc(attrs, f.changes) {
 			continue
 		}
 		if &out[0] == &spans[0] {
