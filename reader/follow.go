@@ -77,7 +77,8 @@ func (r *Reader) followOnce(ctx context.Context, users []string, state map[strin
 	names := users
 	if len(names) == 0 {
 		if names, err = r.candidates(ctx, root); err != nil {
-			return yield(toolaudit.Entry{}, err)
+			// Being stopped is the normal end, not an error to report.
+			return ctx.Err() == nil && yield(toolaudit.Entry{}, err)
 		}
 	}
 	today := r.today()

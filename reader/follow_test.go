@@ -107,3 +107,15 @@ func TestFollowInvalidUser(t *testing.T) {
 	}
 	t.Fatal("no error")
 }
+
+// TestFollowStopsQuietly follows every user with a context that is already
+// done: being stopped is the normal end of Follow, not an error it yields.
+func TestFollowStopsQuietly(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "alice", "tool_audit"), 0o700))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, err := range reader.New(root).Follow(ctx, time.Millisecond) {
+		t.Fatalf("yielded %v after ctx was done", err)
+	}
+}

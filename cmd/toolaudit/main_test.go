@@ -303,9 +303,18 @@ func TestFollowWaitsForMissingRoot(t *testing.T) {
 	assert.Contains(t, errb.String(), "waiting for it")
 	dir := filepath.Join(root, "carol", "tool_audit")
 	require.NoError(t, os.MkdirAll(dir, 0o700))
+	f, err := os.OpenFile(filepath.Join(dir, today+".jsonl"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	require.NoError(t, err)
+	defer f.Close()
+	// follow prints what is appended after its first look at a file: append
+	// until a line shows, whenever that first look happens.
 	e := entry("carol", "late", toolaudit.StatusOK, 0, 1)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, today+".jsonl"), append(e.AppendJSON(nil), '\n'), 0o600))
-	require.Eventually(t, func() bool { return strings.Contains(out.String(), `"tool":"late"`) }, 5*time.Second, 10*time.Millisecond)
+	require.Eventually(t, func() bool {
+		_, err := f.Write(append(e.AppendJSON(nil), '\n'))
+		require.NoError(t, err)
+		time.Sleep(10 * time.Millisecond)
+		return strings.Contains(out.String(), `"tool":"late"`)
+	}, 5*time.Second, time.Millisecond)
 	cancel()
 	assert.Equal(t, 0, <-done)
 	assert.Equal(t, 1, strings.Count(errb.String(), "\n"), "one line on stderr: %q", errb.String())
