@@ -1,0 +1,114 @@
+// Command admin serves the recent-activity view of the audit log over HTTP,
+// as an admin page of an agent platform would, with the reader package:
+//
+//	go run ./examples/admin -root ./home -addr localhost:8080
+//	curl localhost:8080/users
+//	curl 'localhost:8080/users/alice/recent?days=7&limit=50'
+//	curl localhost:8080/users/alice/days/2026-11-27
+//	curl 'localhost:8080/recent?limit=100'
+//
+// User names and days come from the request, so they are hostile input:
+// the reader refuses anything that could leave the audit root, and the
+// handlers answer 400 with the reader's message, which names what was
+// wrong. Each answer is a JSON array of audit entries (the file's format).
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/toolaudit/toolaudit/reader"
+)
+
+func main() {
+	root := flag.String("root", "./home", "audit root folder")
+	addr := flag.String("addr", "localhost:8080", "address to listen on")
+	flag.Parse()
+	srv := &http.Server{Addr: *addr, Handler: handler(reader.New(*root)), ReadHeaderTimeout: 5 * time.Second}
+	log.Printf("serving the audit under %s on http://%s", *root, *addr)
+	log.Fatal(srv.ListenAndServe())
+}
+
+// handler routes the admin endpoints to r.
+func handler(r *reader.Reader) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /users", func(w http.ResponseWriter, req *http.Request) {
+		users, err := r.Users(req.Context())
+		reply(w, list(users), err)
+	})
+	mux.HandleFunc("GET /users/{user}/recent", func(w http.ResponseWriter, req *http.Request) {
+		q, err := query(req)
+		if err != nil {
+			reply(w, nil, err)
+			return
+		}
+		entries, err := r.Recent(req.Context(), req.PathValue("user"), q)
+		reply(w, list(entries), err)
+	})
+	mux.HandleFunc("GET /users/{user}/days/{day}", func(w http.ResponseWriter, req *http.Request) {
+		entries, err := r.Day(req.Context(), req.PathValue("user"), req.PathValue("day"))
+		reply(w, list(entries), err)
+	})
+	mux.HandleFunc("GET /recent", func(w http.ResponseWriter, req *http.Request) {
+		q, err := query(req)
+		if err != nil {
+			reply(w, nil, err)
+			return
+		}
+		entries, err := r.RecentAll(req.Context(), q)
+		reply(w, list(entries), err)
+	})
+	return mux
+}
+
+// errBadParam marks a query parameter that is not a number.
+var errBadParam = errors.New("bad parameter")
+
+// query reads days and limit (absent means the reader's defaults).
+func query(req *http.Request) (reader.Query, error) {
+	var q reader.Query
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"days", &q.Days}, {"limit", &q.Limit}} {
+		if s := req.URL.Query().Get(p.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				return q, fmt.Errorf("%w: %s=%q is not a number", errBadParam, p.name, s)
+			}
+			*p.dst = n
+		}
+	}
+	return q, nil
+}
+
+// reply writes v as JSON, or err with the status it deserves: 400 for what
+// the request got wrong, 500 for the rest.
+func reply(w http.ResponseWriter, v any, err error) {
+	w.Header().Set("Content-Type", "application/json")
+	if err != nil {
+		status := http.StatusInternalServerError
+		if errors.Is(err, reader.ErrInvalidUser) || errors.Is(err, reader.ErrInvalidDay) ||
+			errors.Is(err, reader.ErrInvalidQuery) || errors.Is(err, errBadParam) {
+			status = http.StatusBadRequest
+		}
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
+		return
+	}
+	json.NewEncoder(w).Encode(v)
+}
+
+// list is s, empty rather than nil: [] in JSON, not null.
+func list[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
