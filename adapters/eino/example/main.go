@@ -64,6 +64,7 @@ func main() {
 	node, err := compose.NewToolNode(ctx, &compose.ToolsNodeConfig{
 		Tools:               []tool.BaseTool{weather{}, shell{}},
 		ToolCallMiddlewares: []compose.ToolMiddleware{audit.Middleware(mw)},
+		UnknownToolsHandler: audit.UnknownTools(mw, nil), // a tool the model made up
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -71,6 +72,7 @@ func main() {
 	msgs, err := node.Invoke(ctx, schema.AssistantMessage("", []schema.ToolCall{
 		{ID: "call_1", Function: schema.FunctionCall{Name: "weather", Arguments: `{"city":"Lyon"}`}},
 		{ID: "call_2", Function: schema.FunctionCall{Name: "shell", Arguments: `{"cmd":"ls"}`}},
+		{ID: "call_3", Function: schema.FunctionCall{Name: "send_email", Arguments: `{"to":"boss@example.com"}`}},
 	}))
 	if err != nil {
 		log.Fatal(err)
