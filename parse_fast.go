@@ -33,6 +33,17 @@ const (
 // surrogate escape, a result_chars that is not a plain integer. The caller
 // then parses the line with encoding/json.
 func parseFast(line []byte, w *wireEntry) bool {
+	// The string fields are decoded one after the other into arena, then
+	// made one string that each field is a part of: one allocation for
+	// all of them, not one each.
+	var stack [512]byte
+	arena := stack[:0]
+	type part struct {
+		dst      *string
+		from, to int
+	}
+	var parts [10]part // the string fields, each seen at most once
+	n := 0
 	i := jsonw.SkipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' {
 		return false
@@ -98,7 +109,10 @@ func parseFast(line []byte, w *wireEntry) bool {
 		var ok bool
 		switch {
 		case dst != nil:
-			*dst, i, ok = fastString(line, i)
+			from := len(arena)
+			arena, i, ok = fastString(line, i, arena)
+			parts[n] = part{dst, from, len(arena)}
+			n++
 		case bit == fArgs:
 			var end int
 			if end, ok = jsonw.SkipValue(line, i); ok {
@@ -119,42 +133,42 @@ func parseFast(line []byte, w *wireEntry) bool {
 		case ',':
 			i = jsonw.SkipSpace(line, i+1)
 		case '}':
-			return jsonw.SkipSpace(line, i+1) == len(line)
+			if jsonw.SkipSpace(line, i+1) != len(line) {
+				return false
+			}
+			all := string(arena)
+			for _, p := range parts[:n] {
+				*p.dst = all[p.from:p.to]
+			}
+			return true
 		default:
 			return false
 		}
 	}
 }
 
-// fastString decodes the JSON string at line[i].
-func fastString(line []byte, i int) (string, int, bool) {
+// fastString appends the JSON string at line[i], decoded, to buf.
+func fastString(line []byte, i int, buf []byte) ([]byte, int, bool) {
 	if i >= len(line) || line[i] != '"' {
-		return "", 0, false
+		return buf, 0, false
 	}
 	i++
 	start := i
-	var buf []byte // only when the string has escapes
+	from := len(buf)
 	for i < len(line) {
 		c := line[i]
 		switch {
 		case c == '"':
-			if buf == nil {
-				s := line[start:i]
-				if !utf8.Valid(s) {
-					return "", 0, false
-				}
-				return string(s), i + 1, true
-			}
 			buf = append(buf, line[start:i]...)
-			if !utf8.Valid(buf) {
-				return "", 0, false
+			if !utf8.Valid(buf[from:]) {
+				return buf, 0, false
 			}
-			return string(buf), i + 1, true
+			return buf, i + 1, true
 		case c < 0x20:
-			return "", 0, false
+			return buf, 0, false
 		case c == '\\':
 			if i+1 >= len(line) {
-				return "", 0, false
+				return buf, 0, false
 			}
 			buf = append(buf, line[start:i]...)
 			switch e := line[i+1]; e {
@@ -172,16 +186,16 @@ func fastString(line []byte, i int) (string, int, bool) {
 				buf = append(buf, '\t')
 			case 'u':
 				if i+6 > len(line) {
-					return "", 0, false
+					return buf, 0, false
 				}
 				r, err := strconv.ParseUint(string(line[i+2:i+6]), 16, 16)
 				if err != nil || 0xd800 <= r && r < 0xe000 {
-					return "", 0, false // surrogates: left to encoding/json
+					return buf, 0, false // surrogates: left to encoding/json
 				}
 				buf = utf8.AppendRune(buf, rune(r))
 				i += 4
 			default:
-				return "", 0, false
+				return buf, 0, false
 			}
 			i += 2
 			start = i
@@ -189,7 +203,7 @@ func fastString(line []byte, i int) (string, int, bool) {
 			i++
 		}
 	}
-	return "", 0, false
+	return buf, 0, false
 }
 
 // fastNumber decodes result_chars (a plain integer) or duration_ms.
