@@ -240,6 +240,11 @@ func TestStats(t *testing.T) {
 	r = runCmd(t, false, nil, "--root", root, "stats", "--user", "bob", "-o", "csv")
 	assert.Equal(t, "tool,calls,errors,denied,p50_ms,p95_ms,max_ms\nfetch_url,1,0,0,20.0,20.0,20.0\nsearch,1,1,0,30.0,30.0,30.0\n", r.stdout)
 
+	// An empty result in CSV is still a table with its columns.
+	r = runCmd(t, false, nil, "--root", root, "recent", "nobody", "-o", "csv")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, strings.Join(csvHeader, ",")+"\n", r.stdout)
+
 	// A period without calls: empty lists are [] in JSON, which jq and
 	// friends iterate over, not null.
 	r = runCmd(t, false, nil, "--root", t.TempDir(), "stats", "-o", "json")

@@ -26,7 +26,13 @@ func (a *app) entryWriter() (entryWriter, error) {
 	case "json":
 		return &jsonWriter{w: a.env.stdout}, nil
 	case "csv":
-		return newCSVWriter(a.env.stdout), nil
+		// The header first, at once (follow may wait long for its first
+		// entry), so that an empty result is still a table with columns.
+		w := newCSVWriter(a.env.stdout)
+		if err := w.w.Write(csvHeader); err != nil {
+			return nil, err
+		}
+		return w, w.flush()
 	}
 	color, err := a.colored()
 	if err != nil {
@@ -52,19 +58,12 @@ func (j *jsonWriter) flush() error { return nil }
 var csvHeader = []string{"ts", "user", "engine", "model", "tool", "args", "status", "result_chars", "result_snippet", "duration_ms", "trace_id", "span_id", "call_id"}
 
 type csvWriter struct {
-	w      *csv.Writer
-	header bool
+	w *csv.Writer
 }
 
 func newCSVWriter(w io.Writer) *csvWriter { return &csvWriter{w: csv.NewWriter(w)} }
 
 func (c *csvWriter) write(e *toolaudit.Entry) error {
-	if !c.header {
-		c.header = true
-		if err := c.w.Write(csvHeader); err != nil {
-			return err
-		}
-	}
 	dur := ""
 	if e.Duration > 0 {
 		dur = strconv.FormatFloat(float64(e.Duration.Microseconds())/1000, 'f', -1, 64)
