@@ -196,11 +196,11 @@ file that is truncated or recreated. Stop it with Ctrl-C.`,
 			if len(users) == 0 {
 				users = a.filter.users
 			}
-			if err := a.checkRoot(); err != nil {
+			r, err := a.reader()
+			if err != nil {
 				// The agent may not have written anything yet: wait for it.
 				fmt.Fprintf(a.env.stderr, "toolaudit: %s; waiting for it\n", err)
 			}
-			r := reader.New(a.root, reader.WithClock(a.env.now))
 			for e, err := range r.Follow(cmd.Context(), poll, users...) {
 				if err != nil {
 					if isInvalid(err) {

@@ -120,14 +120,12 @@ func argsBetween(lo, hi int) cobra.PositionalArgs {
 	}
 }
 
-// reader returns the reader of the audit root, or an error naming the root
-// when it does not exist or is not a folder: a mistyped --root would
-// otherwise look like an empty log.
+// reader returns the reader of the audit root, and an error naming the
+// root when it does not exist or is not a folder: a mistyped --root would
+// otherwise look like an empty log. The reader is usable either way (it
+// reads a missing root as empty), for follow, which waits for the root.
 func (a *app) reader() (*reader.Reader, error) {
-	if err := a.checkRoot(); err != nil {
-		return nil, err
-	}
-	return reader.New(a.root, reader.WithClock(a.env.now)), nil
+	return reader.New(a.root, reader.WithClock(a.env.now)), a.checkRoot()
 }
 
 // checkRoot reports a root that does not exist or is not a folder.
