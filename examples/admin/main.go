@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/reader"
 )
 
@@ -42,29 +43,31 @@ func handler(r *reader.Reader) http.Handler {
 		users, err := r.Users(req.Context())
 		reply(w, list(users), err)
 	})
-	mux.HandleFunc("GET /users/{user}/recent", func(w http.ResponseWriter, req *http.Request) {
-		q, err := query(req)
-		if err != nil {
-			reply(w, nil, err)
-			return
-		}
-		entries, err := r.Recent(req.Context(), req.PathValue("user"), q)
-		reply(w, list(entries), err)
-	})
+	mux.HandleFunc("GET /users/{user}/recent", withQuery(func(req *http.Request, q reader.Query) ([]toolaudit.Entry, error) {
+		return r.Recent(req.Context(), req.PathValue("user"), q)
+	}))
 	mux.HandleFunc("GET /users/{user}/days/{day}", func(w http.ResponseWriter, req *http.Request) {
 		entries, err := r.Day(req.Context(), req.PathValue("user"), req.PathValue("day"))
 		reply(w, list(entries), err)
 	})
-	mux.HandleFunc("GET /recent", func(w http.ResponseWriter, req *http.Request) {
+	mux.HandleFunc("GET /recent", withQuery(func(req *http.Request, q reader.Query) ([]toolaudit.Entry, error) {
+		return r.RecentAll(req.Context(), q)
+	}))
+	return mux
+}
+
+// withQuery serves the entries read returns for the days and limit of the
+// request's query.
+func withQuery(read func(*http.Request, reader.Query) ([]toolaudit.Entry, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
 		q, err := query(req)
 		if err != nil {
 			reply(w, nil, err)
 			return
 		}
-		entries, err := r.RecentAll(req.Context(), q)
+		entries, err := read(req, q)
 		reply(w, list(entries), err)
-	})
-	return mux
+	}
 }
 
 // errBadParam marks a query parameter that is not a number.
