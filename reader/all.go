@@ -4,34 +4,64 @@ import (
 	"container/heap"
 	"context"
 	"iter"
+	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/toolaudit/toolaudit"
 )
 
-// RecentAll returns the newest entries across all users, newest
-// first by ts compared as times, at most q.Limit, from the last q.Days days.
-// Entries with the same ts keep the reference module's order: users by
-// name, then each user's newest-first order.
+// RecentAll returns the newest entries across all users, newest first by
+// ts compared as times, at most q.Limit, from the last q.Days days: the
+// reference module's result, which takes each user's q.Limit newest entries
+// (in reverse file order, as Recent) and sorts them all by ts. Entries with
+// the same ts keep the reference's order: users by name, then each user's
+// reverse file order.
 //
 // It is a k-way merge of each user's newest-first stream that stops once
 // it has q.Limit entries, so it reads about q.Limit lines, not every file.
-// The merge assumes each user's file order is the order of their ts, which
-// holds for files the exporter or the reference module wrote.
+// Lines need not be in ts order in their file (writers append a line that
+// ended a moment before another after it, and at whole-second timestamps
+// that is a step back of a second): the merge reads a user's lines ahead
+// as far as WithMaxDisorder says (DefaultMaxDisorder, 2 s) before it
+// returns one, so the result is the reference's whenever no line is
+// further than that out of order. When one is, the result is still sorted
+// by ts, but that line may be left out in favour of older entries.
 func (r *Reader) RecentAll(ctx context.Context, q Query) ([]toolaudit.Entry, error) {
 	q, err := q.normalize(DefaultLimitAll)
 	if err != nil {
 		return nil, err
 	}
-	return collect(r.IterRecentAll(ctx, q.Days), q.Limit)
+	out, err := collect(r.recentAll(ctx, q.Days, q.Limit), q.Limit)
+	// Sorted already, unless a line was further out of order than allowed.
+	newestFirst := func(a, b toolaudit.Entry) int { return b.Time.Compare(a.Time) }
+	if !slices.IsSortedFunc(out, newestFirst) {
+		slices.SortStableFunc(out, newestFirst)
+	}
+	return out, err
 }
 
 // IterRecentAll yields the entries of all users across the last days days
-// (0 means DefaultDays), newest first as RecentAll orders them, reading as
-// far as the caller iterates. A read error is yielded once, and iteration
-// ends.
+// (0 means DefaultDays), newest first as RecentAll orders them but without
+// a limit per user, reading as far as the caller iterates. A user's lines
+// are read ahead as RecentAll does, but at most 1,024 at a time, so that a
+// burst of calls in one second cannot fill memory: an entry further out of
+// order than WithMaxDisorder allows, or behind more than 1,024 entries of
+// its user within that time, is yielded after newer ones. A read error is
+// yielded once, and iteration ends.
 func (r *Reader) IterRecentAll(ctx context.Context, days int) iter.Seq2[toolaudit.Entry, error] {
+	return r.recentAll(ctx, days, 0)
+}
+
+// maxAhead bounds the entries IterRecentAll reads ahead in one user's
+// stream, so that a burst of calls in the same second does not fill memory.
+const maxAhead = 1024
+
+// recentAll is the merge of IterRecentAll, reading at most perUser entries
+// of each user when perUser > 0.
+func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[toolaudit.Entry, error] {
 	return func(yield func(toolaudit.Entry, error) bool) {
 		q, err := Query{Days: days}.normalize(1)
 		if err != nil {
@@ -64,29 +94,34 @@ func (r *Reader) IterRecentAll(ctx context.Context, days int) iter.Seq2[toolaudi
 			yield(toolaudit.Entry{}, err)
 			return
 		}
+		ahead := maxAhead
+		if perUser > 0 {
+			ahead = perUser // reads stop there anyway
+		}
 		for _, it := range heads {
 			if it != nil {
+				it.maxRead, it.maxAhead, it.disorder = perUser, ahead, r.disorder
+				it.settle()
 				h = append(h, it)
 			}
 		}
 		heap.Init(&h)
 		for len(h) > 0 {
 			top := h[0]
-			if !yield(top.e, nil) {
-				return
-			}
-			e, ok, err := top.s.next(ctx)
-			if err != nil {
+			if top.ready {
+				if !yield(top.pop(), nil) {
+					return
+				}
+			} else if err := top.readAhead(ctx); err != nil {
 				yield(toolaudit.Entry{}, err)
 				return
 			}
-			if ok {
-				top.e = e
-				heap.Fix(&h, 0)
-			} else {
-				top.s.close()
+			if top.done && top.head == len(top.ahead) {
 				heap.Pop(&h)
+				continue
 			}
+			top.settle()
+			heap.Fix(&h, 0)
 		}
 	}
 }
@@ -119,7 +154,7 @@ func (r *Reader) heads(ctx context.Context, root *tree, users []string, days int
 				failed.Store(true)
 				s.close()
 			case ok:
-				items[i] = &mergeItem{e: e, rank: i, s: s}
+				items[i] = newMergeItem(s, i, e)
 			default:
 				s.close()
 			}
@@ -148,22 +183,112 @@ func (r *Reader) heads(ctx context.Context, root *tree, users []string, days int
 // headWorkers is how many goroutines open users' files at once.
 const headWorkers = 8
 
+// mergeItem is one user's stream in the merge: the entries read from it and
+// not yet yielded, and what its unread entries can still be.
 type mergeItem struct {
-	e    toolaudit.Entry
-	rank int // the user's position in Users: the tie-break
-	s    *stream
+	s        *stream
+	rank     int       // the user's position by name: the tie-break
+	ahead    []pending // ahead[head:] are read, not yielded; newest first, then by pos
+	head     int
+	first    [2]pending // ahead's first backing array: most users need no more
+	oldest   time.Time  // the oldest ts read so far
+	read     int        // entries read: the pos of the next one
+	done     bool       // nothing more to read
+	maxRead  int        // entries to read at most; 0: no limit
+	maxAhead int        // entries to hold at most
+	disorder time.Duration
+
+	// The item's key in the heap: the newest entry it can still yield. It
+	// is ahead[0] when ready; otherwise an unread entry could be as new as
+	// oldest+disorder, and must be read before anything older is yielded.
+	ts    time.Time
+	pos   int
+	ready bool
 }
 
-// mergeHeap orders items newest first, then by user rank.
+type pending struct {
+	e   toolaudit.Entry
+	pos int // position in the user's newest-first stream
+}
+
+func newMergeItem(s *stream, rank int, e toolaudit.Entry) *mergeItem {
+	it := &mergeItem{s: s, rank: rank, oldest: e.Time, read: 1}
+	it.first[0].e = e
+	it.ahead = it.first[:1]
+	return it
+}
+
+// pop removes and returns the newest entry read.
+func (it *mergeItem) pop() toolaudit.Entry {
+	e := it.ahead[it.head].e
+	it.ahead[it.head] = pending{}
+	if it.head++; it.head == len(it.ahead) {
+		it.ahead, it.head = it.ahead[:0], 0
+	}
+	return e
+}
+
+// settle sets the item's key after a change.
+func (it *mergeItem) settle() {
+	if n := len(it.ahead) - it.head; n > 0 {
+		top := it.ahead[it.head]
+		if it.done || n >= it.maxAhead || !top.e.Time.Before(it.oldest.Add(it.disorder)) {
+			it.ts, it.pos, it.ready = top.e.Time, top.pos, true
+			return
+		}
+	}
+	it.ts, it.pos, it.ready = it.oldest.Add(it.disorder), math.MaxInt, false
+}
+
+// readAhead reads the stream's next entry into ahead, after those at least
+// as new (the stream's order breaks ties).
+func (it *mergeItem) readAhead(ctx context.Context) error {
+	if it.maxRead > 0 && it.read >= it.maxRead {
+		it.done = true
+		it.s.close()
+		return nil
+	}
+	e, ok, err := it.s.next(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		it.done = true
+		it.s.close()
+		return nil
+	}
+	if len(it.ahead) == cap(it.ahead) && it.head > 0 {
+		// Reuse the room of the entries yielded.
+		n := copy(it.ahead, it.ahead[it.head:])
+		clear(it.ahead[n:])
+		it.ahead, it.head = it.ahead[:n], 0
+	}
+	i := len(it.ahead)
+	for i > it.head && it.ahead[i-1].e.Time.Before(e.Time) {
+		i--
+	}
+	it.ahead = slices.Insert(it.ahead, i, pending{e: e, pos: it.read})
+	it.read++
+	if e.Time.Before(it.oldest) {
+		it.oldest = e.Time
+	}
+	return nil
+}
+
+// mergeHeap orders items by key: newest first, then by user rank, then by
+// position in the user's stream.
 type mergeHeap []*mergeItem
 
 func (h mergeHeap) Len() int { return len(h) }
 func (h mergeHeap) Less(i, j int) bool {
 	a, b := h[i], h[j]
-	if !a.e.Time.Equal(b.e.Time) {
-		return a.e.Time.After(b.e.Time)
+	if !a.ts.Equal(b.ts) {
+		return a.ts.After(b.ts)
 	}
-	return a.rank < b.rank
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	return a.pos < b.pos
 }
 func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(*mergeItem)) }

@@ -42,6 +42,10 @@ const (
 	ctxCheckInterval = 256
 )
 
+// DefaultMaxDisorder is how far out of ts order RecentAll expects a user's
+// lines to be at most (see WithMaxDisorder).
+const DefaultMaxDisorder = 2 * time.Second
+
 // ErrInvalidUser is wrapped by errors about a user name that cannot name a
 // folder: 1 to 64 ASCII letters, digits, '.', '_' or '-', not starting with
 // '.' (or the exporter's reserved "@unattributed").
@@ -114,18 +118,37 @@ func WithMaxLineBytes(n int) Option {
 	})
 }
 
+// WithMaxDisorder sets how far out of ts order a user's lines may be in
+// their files for RecentAll and IterRecentAll to still merge them exactly
+// in order (default DefaultMaxDisorder): a line whose ts is up to d newer
+// than a line after it in the file. The exporter and the reference module
+// append lines in the order their calls ended, up to goroutine scheduling
+// (microseconds), which at whole-second timestamps puts a line at most one
+// second out of order; several processes appending to one file, each
+// batching its lines for a moment, add that moment. Reading ahead costs the
+// lines within d of the entries returned. 0 trusts the file order; a
+// negative d is ignored.
+func WithMaxDisorder(d time.Duration) Option {
+	return optionFunc(func(r *Reader) {
+		if d >= 0 {
+			r.disorder = d
+		}
+	})
+}
+
 // Reader reads the audit files under a root. It holds no open files and is
 // safe for concurrent use.
 type Reader struct {
-	root    string
-	loc     *time.Location
-	now     func() time.Time
-	maxLine int
+	root     string
+	loc      *time.Location
+	now      func() time.Time
+	maxLine  int
+	disorder time.Duration
 }
 
 // New returns a Reader of the files under root.
 func New(root string, opts ...Option) *Reader {
-	r := &Reader{root: root, loc: time.Local, now: time.Now, maxLine: DefaultMaxLine}
+	r := &Reader{root: root, loc: time.Local, now: time.Now, maxLine: DefaultMaxLine, disorder: DefaultMaxDisorder}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(r)

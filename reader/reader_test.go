@@ -178,7 +178,11 @@ func TestRecentAllMergesByTime(t *testing.T) {
 }
 
 // TestRecentAllMatchesNaive checks the merge against the reference
-// algorithm (each user's recent entries, all sorted by time) on random data.
+// algorithm (each user's Limit recent entries, all sorted by time, equal
+// times in that order) on random data. Lines are mostly in time order, as
+// writers append them, but some are up to a second out of it (a line that
+// ended a moment before another is appended after it: at whole seconds, a
+// step back of one second), and many share a second.
 func TestRecentAllMatchesNaive(t *testing.T) {
 	root := t.TempDir()
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -187,16 +191,20 @@ func TestRecentAllMatchesNaive(t *testing.T) {
 		for d := range 4 {
 			day := now.AddDate(0, 0, -d).Format("2006-01-02")
 			var lines []string
-			ts := at(day, 0, 0)
+			base := at(day, 0, 0).Add(time.Duration(1+rng.IntN(5)) * time.Second)
 			for i := range rng.IntN(30) {
-				ts = ts.Add(time.Duration(rng.IntN(120)) * time.Second)
+				base = base.Add(time.Duration(rng.IntN(4)) * time.Second)
+				ts := base
+				if rng.IntN(3) == 0 {
+					ts = ts.Add(-time.Second) // out of order
+				}
 				lines = append(lines, line(user, fmt.Sprintf("%s-%s-%d", user, day, i), ts))
 			}
 			writeDay(t, root, user, day, lines...)
 		}
 	}
 	r := newReader(root)
-	for _, q := range []reader.Query{{Days: 1, Limit: 10}, {Days: 3, Limit: 50}, {Days: 7, Limit: 5000}} {
+	for _, q := range []reader.Query{{Days: 1, Limit: 10}, {Days: 3, Limit: 50}, {Days: 2, Limit: 3}, {Days: 7, Limit: 5000}} {
 		got, err := r.RecentAll(ctx, q)
 		require.NoError(t, err)
 		users, err := r.Users(ctx)
@@ -356,5 +364,105 @@ func TestRecentAllReportsAFailingUser(t *testing.T) {
 		_, err := newReader(root).RecentAll(ctx, reader.Query{})
 		require.Error(t, err, "bad user %d", bad)
 		assert.Contains(t, err.Error(), fmt.Sprintf("user%02d", bad))
+	}
+}
+
+// TestRecentAllLinesOutOfOrder checks the merge on lines that are not in
+// time order in their file: within the disorder allowed the result is the
+// reference's, beyond it RecentAll still sorts what it returns.
+func TestRecentAllLinesOutOfOrder(t *testing.T) {
+	root := t.TempDir()
+	// amy's a2 was appended after a1 but ended a moment before it, in the
+	// second before: reading amy backwards meets a2 first.
+	writeDay(t, root, "amy", "2026-11-27",
+		line("amy", "a1", at("2026-11-27", 10, 0).Add(time.Second)),
+		line("amy", "a2", at("2026-11-27", 10, 0)))
+	writeDay(t, root, "bob", "2026-11-27", line("bob", "b1", at("2026-11-27", 10, 0).Add(time.Second)))
+	// cat's c2 is five seconds out of order, more than the default allows.
+	writeDay(t, root, "cat", "2026-11-26",
+		line("cat", "c1", at("2026-11-26", 10, 0).Add(5*time.Second)),
+		line("cat", "c2", at("2026-11-26", 10, 0)))
+	writeDay(t, root, "dan", "2026-11-26", line("dan", "d1", at("2026-11-26", 10, 0).Add(3*time.Second)))
+
+	// What the reference returns: each user's Limit newest in reverse file
+	// order, sorted by ts, equal ts by user then that order.
+	r := newReader(root)
+	for limit, want := range map[int][]string{0: {"a1", "b1", "a2"}, 2: {"a1", "b1"}, 1: {"b1"}} {
+		got, err := r.RecentAll(ctx, reader.Query{Days: 1, Limit: limit})
+		require.NoError(t, err)
+		assert.Equal(t, want, tools(got), "limit %d", limit)
+	}
+	var iterated []toolaudit.Entry
+	for e, err := range r.IterRecentAll(ctx, 1) {
+		require.NoError(t, err)
+		iterated = append(iterated, e)
+	}
+	assert.Equal(t, []string{"a1", "b1", "a2"}, tools(iterated))
+
+	// Trusting the file order, as the merge did before it read ahead.
+	trusting := reader.New(root, reader.WithLocation(loc), reader.WithClock(func() time.Time { return now }), reader.WithMaxDisorder(0))
+	iterated = iterated[:0]
+	for e, err := range trusting.IterRecentAll(ctx, 1) {
+		require.NoError(t, err)
+		iterated = append(iterated, e)
+	}
+	assert.Equal(t, []string{"b1", "a2", "a1"}, tools(iterated), "out of time order")
+	got, err := trusting.RecentAll(ctx, reader.Query{Days: 1, Limit: 2})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b1", "a2"}, tools(got), "a1 passed over")
+
+	// Beyond the disorder allowed: sorted, but cat's c1 is passed over
+	// when the limit is reached before it is read.
+	got, err = r.RecentAll(ctx, reader.Query{Days: 2})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a1", "b1", "a2", "c1", "d1", "c2"}, tools(got))
+	got, err = r.RecentAll(ctx, reader.Query{Days: 2, Limit: 4})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a1", "b1", "a2", "d1"}, tools(got))
+	// Allowing it, exact again.
+	patient := reader.New(root, reader.WithLocation(loc), reader.WithClock(func() time.Time { return now }), reader.WithMaxDisorder(5*time.Second))
+	got, err = patient.RecentAll(ctx, reader.Query{Days: 2, Limit: 4})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a1", "b1", "a2", "c1"}, tools(got))
+}
+
+// TestRecentAllMatchesReference has the reference module read files whose
+// lines are up to a second out of time order, as concurrent writers leave
+// them, and checks that RecentAll returns what its read_recent_all_users
+// does, for several limits.
+func TestRecentAllMatchesReference(t *testing.T) {
+	seed := seedDir(t)
+	root := t.TempDir()
+	rng := rand.New(rand.NewPCG(3, 4))
+	today := time.Now()
+	for u := range 12 {
+		user := fmt.Sprintf("user%02d", u)
+		for d := range 3 {
+			day := today.AddDate(0, 0, -d)
+			y, m, dd := day.Date()
+			base := time.Date(y, m, dd, 8, 0, 0, 0, time.Local).Add(time.Duration(rng.IntN(20)) * time.Second)
+			var lines []string
+			for i := range rng.IntN(25) {
+				base = base.Add(time.Duration(rng.IntN(3)) * time.Second)
+				ts := base
+				if rng.IntN(3) == 0 {
+					ts = ts.Add(-time.Second)
+				}
+				lines = append(lines, line(user, fmt.Sprintf("%s-%d-%d", user, d, i), ts))
+			}
+			writeDay(t, root, user, day.Format("2006-01-02"), lines...)
+		}
+	}
+	r := reader.New(root)
+	for _, q := range []reader.Query{{Days: 3, Limit: 500}, {Days: 3, Limit: 40}, {Days: 2, Limit: 7}, {Days: 1, Limit: 1}} {
+		out := runPython(t, seed, root, fmt.Sprintf(`
+import json, tool_audit as t
+print(json.dumps([e["tool"] for e in t.read_recent_all_users(days=%d, limit=%d)]))
+`, q.Days, q.Limit))
+		var want []string
+		require.NoError(t, json.Unmarshal([]byte(out), &want), out)
+		got, err := r.RecentAll(ctx, q)
+		require.NoError(t, err)
+		require.Equal(t, want, tools(got), "%+v", q)
 	}
 }
