@@ -9,8 +9,9 @@ import (
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
-// Day returns user's entries of day (YYYY-MM-DD) in file order, which is
-// chronological.
+// Day returns user's entries of day (YYYY-MM-DD) in file order, the
+// order they were written: chronological, up to lines written a moment
+// out of order (see WithMaxDisorder), as the reference module's read_day.
 func (r *Reader) Day(ctx context.Context, user, day string) ([]toolaudit.Entry, error) {
 	var out []toolaudit.Entry
 	for e, err := range r.IterDay(ctx, user, day) {
