@@ -191,7 +191,7 @@ type mergeItem struct {
 	ahead    []pending // ahead[head:] are read, not yielded; newest first, then by pos
 	head     int
 	first    [2]pending // ahead's first backing array: most users need no more
-	oldest   time.Time  // the oldest ts read so far
+	oldest   time.Time  // the oldest valid ts read so far; zero if none
 	read     int        // entries read: the pos of the next one
 	done     bool       // nothing more to read
 	maxRead  int        // entries to read at most; 0: no limit
@@ -232,13 +232,25 @@ func (it *mergeItem) pop() toolaudit.Entry {
 func (it *mergeItem) settle() {
 	if n := len(it.ahead) - it.head; n > 0 {
 		top := it.ahead[it.head]
-		if it.done || n >= it.maxAhead || !top.e.Time.Before(it.oldest.Add(it.disorder)) {
+		if it.done || n >= it.maxAhead || !top.e.Time.Before(it.bound()) {
 			it.ts, it.pos, it.ready = top.e.Time, top.pos, true
 			return
 		}
 	}
-	it.ts, it.pos, it.ready = it.oldest.Add(it.disorder), math.MaxInt, false
+	it.ts, it.pos, it.ready = it.bound(), math.MaxInt, false
 }
+
+// bound is the newest an unread entry can be: disorder past the oldest ts
+// read, or anything while no valid ts has been read.
+func (it *mergeItem) bound() time.Time {
+	if it.oldest.IsZero() {
+		return unknown
+	}
+	return it.oldest.Add(it.disorder)
+}
+
+// unknown is later than any ts.
+var unknown = time.Unix(1<<62, 0)
 
 // readAhead reads the stream's next entry into ahead, after those at least
 // as new (the stream's order breaks ties).
@@ -269,7 +281,9 @@ func (it *mergeItem) readAhead(ctx context.Context) error {
 	}
 	it.ahead = slices.Insert(it.ahead, i, pending{e: e, pos: it.read})
 	it.read++
-	if e.Time.Before(it.oldest) {
+	// A line without a valid ts (a zero Time, sorted last) says nothing of
+	// how new the lines after it can be.
+	if it.oldest.IsZero() || !e.Time.IsZero() && e.Time.Before(it.oldest) {
 		it.oldest = e.Time
 	}
 	return nil
