@@ -129,6 +129,16 @@ func (fc *files) open(rel, user string) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("toolaudit: opening audit file %s in %s: %w", rel, fc.rootPath, err)
 	}
+	// A FIFO planted as a day file opens (O_RDWR does not wait for a
+	// reader) and takes 64 KiB of lines that no one reads, then blocks the
+	// writes for ever.
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("not a regular file (%v)", st.Mode().Type())
+		}
+		return nil, fmt.Errorf("toolaudit: audit file %s in %s: %w", rel, fc.rootPath, err)
+	}
 	if err := terminateTornLine(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("toolaudit: checking the end of audit file %s in %s: %w", rel, fc.rootPath, err)

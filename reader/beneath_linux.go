@@ -30,7 +30,7 @@ func openBeneath(dir *os.File, name string) (*os.File, error) {
 		return nil, &os.PathError{Op: "openat2", Path: name, Err: err}
 	}
 	how := openHow{
-		flags:   uint64(syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NOCTTY),
+		flags:   uint64(syscall.O_RDONLY | syscall.O_CLOEXEC | syscall.O_NOCTTY | nonBlock),
 		resolve: resolveBeneath | resolveNoMagiclinks,
 	}
 	for {

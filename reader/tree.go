@@ -33,8 +33,9 @@ func openTree(path string) (*tree, error) {
 	return t, nil
 }
 
-// Open opens name, relative to the root, for reading. It is safe for
-// concurrent use.
+// Open opens name, relative to the root, for reading, without waiting for
+// a writer if it is a FIFO (see nonBlock): callers check what they opened.
+// It is safe for concurrent use.
 func (t *tree) Open(name string) (*os.File, error) {
 	if t.dir != nil && !t.noBeneath.Load() {
 		f, err := openBeneath(t.dir, name)
@@ -43,7 +44,7 @@ func (t *tree) Open(name string) (*os.File, error) {
 		}
 		t.noBeneath.Store(true)
 	}
-	return t.root.Open(name)
+	return t.root.OpenFile(name, os.O_RDONLY|nonBlock, 0)
 }
 
 func (t *tree) Close() error {
