@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/toolaudit/toolaudit/reader"
@@ -24,6 +25,9 @@ func TestFIFOPlantedAsDayFile(t *testing.T) {
 	dir := filepath.Join(root, "mallory", "tool_audit")
 	require.NoError(t, os.MkdirAll(dir, 0o700))
 	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "2026-11-27.jsonl"), 0o600))
+	// And one where a user's folder of day files would be.
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "yan"), 0o700))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(root, "yan", "tool_audit"), 0o600))
 	r := newReader(root)
 
 	reads := map[string]func() error{
@@ -42,6 +46,20 @@ func TestFIFOPlantedAsDayFile(t *testing.T) {
 			return nil
 		},
 	}
+	t.Run("Users", func(t *testing.T) {
+		done := make(chan []string, 1)
+		go func() {
+			users, err := r.Users(ctx)
+			assert.NoError(t, err)
+			done <- users
+		}()
+		select {
+		case users := <-done:
+			assert.Equal(t, []string{"amy", "mallory"}, users, "yan has no day files")
+		case <-time.After(10 * time.Second):
+			t.Fatal("still blocked after 10 s")
+		}
+	})
 	for name, read := range reads {
 		t.Run(name, func(t *testing.T) {
 			done := make(chan error, 1)

@@ -248,6 +248,9 @@ func (r *Reader) days(root *tree, user string) ([]string, error) {
 	}
 	names, err := d.Readdirnames(-1)
 	d.Close()
+	if errors.Is(err, syscall.ENOTDIR) {
+		return nil, nil // a file (or FIFO) where the folder would be: no days
+	}
 	if err != nil {
 		return nil, fmt.Errorf("toolaudit: listing audit files of %q: %w", user, err)
 	}

@@ -144,6 +144,9 @@ func TestUsersAndDays(t *testing.T) {
 	require.NoError(t, os.MkdirAll(filepath.Join(root, ".git"), 0o700))
 	require.NoError(t, os.WriteFile(filepath.Join(root, "file"), nil, 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(root, "amy", "tool_audit", "notes.txt"), nil, 0o600))
+	// A user whose tool_audit is a file, not a folder, has no days.
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "bea"), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "bea", "tool_audit"), []byte("x"), 0o600))
 	r := newReader(root)
 	users, err := r.Users(ctx)
 	require.NoError(t, err)
@@ -151,6 +154,9 @@ func TestUsersAndDays(t *testing.T) {
 	days, err := r.Days(ctx, "amy")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"2026-11-20", "2026-11-27"}, days)
+	days, err = r.Days(ctx, "bea")
+	require.NoError(t, err)
+	assert.Empty(t, days)
 }
 
 func TestRecentAllMergesByTime(t *testing.T) {
