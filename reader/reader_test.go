@@ -190,8 +190,14 @@ func TestRecentAllMergesByTime(t *testing.T) {
 // ended a moment before another is appended after it: at whole seconds, a
 // step back of one second), and many share a second.
 func TestRecentAllMatchesNaive(t *testing.T) {
+	for seed := range uint64(8) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { recentAllMatchesNaive(t, seed) })
+	}
+}
+
+func recentAllMatchesNaive(t *testing.T, seed uint64) {
 	root := t.TempDir()
-	rng := rand.New(rand.NewPCG(1, 2))
+	rng := rand.New(rand.NewPCG(1, seed))
 	for u := range 40 {
 		user := fmt.Sprintf("user%02d", u)
 		for d := range 4 {
@@ -224,6 +230,19 @@ func TestRecentAllMatchesNaive(t *testing.T) {
 		slices.SortStableFunc(naive, func(a, b toolaudit.Entry) int { return b.Time.Compare(a.Time) })
 		naive = naive[:min(len(naive), q.Limit)]
 		assert.Equal(t, tools(naive), tools(got), "%+v", q)
+
+		// The iterator has no limit per user: its first Limit entries are
+		// the newest of all, in the same order.
+		var iterated []toolaudit.Entry
+		for e, err := range r.IterRecentAll(ctx, q.Days) {
+			require.NoError(t, err)
+			if iterated = append(iterated, e); len(iterated) == q.Limit {
+				break
+			}
+		}
+		all, err := r.RecentAll(ctx, reader.Query{Days: q.Days, Limit: 1 << 20})
+		require.NoError(t, err)
+		assert.Equal(t, tools(all[:min(len(all), q.Limit)]), tools(iterated), "%+v", q)
 	}
 }
 
