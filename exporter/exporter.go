@@ -68,6 +68,7 @@ type Exporter struct {
 	closed  bool
 	health  Health
 	ids     [48]byte      // hex trace and span id of the span being encoded
+	limited bool          // a tool span that lost attributes was reported
 	retry   *time.Timer   // pending retry of the spill, nil if none
 	stop    chan struct{} // closed on Shutdown: ends the fsync ticker
 }
@@ -244,6 +245,12 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		attrs := s.Attributes()
 		if !otelx.IsToolSpan(attrs) {
 			continue
+		}
+		if !e.limited {
+			if n := s.DroppedAttributes(); n > 0 {
+				e.limited = true
+				e.files.report(fmt.Errorf("toolaudit: tool span %q lost %d attributes to its tracer provider's span limits, so its audit line may lack its user, status, arguments or result: raise OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, or use otelx.NewTracerProvider, which records tool spans whole (reported once)", s.Name(), n))
+			}
 		}
 		entry := e.entryOf(s, attrs)
 		sec := entry.Time.Unix()

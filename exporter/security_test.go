@@ -159,3 +159,24 @@ func TestErrorHandlerRunsOutsideTheLock(t *testing.T) {
 	assert.Contains(t, got[0], "20 tool calls without a valid user")
 	assert.Less(t, len(got[0]), 1000, "the report names a few users, shortened")
 }
+
+// TestLostAttributesReportedOnce checks that a tool span whose provider's
+// span limits dropped attributes is written and reported, once.
+func TestLostAttributesReportedOnce(t *testing.T) {
+	handled := handlerErrors(t)
+	exp, err := exporter.New(t.TempDir(), exporter.WithUTC())
+	require.NoError(t, err)
+	whole := toolStub("kim", "x", `{}`, "ok", day, 1)
+	limited := toolStub("kim", "x", `{}`, "ok", day, 2)
+	limited.DroppedAttributes = 3
+	require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{whole}.Snapshots()))
+	assert.Empty(t, handled(), "nothing lost, nothing reported")
+	for range 2 {
+		require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{limited, whole}.Snapshots()))
+	}
+	reports := handled()
+	require.Len(t, reports, 1, "%v", reports)
+	assert.Contains(t, reports[0].Error(), `tool span "execute_tool x" lost 3 attributes`)
+	assert.Contains(t, reports[0].Error(), "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT")
+	assert.EqualValues(t, 5, exp.Health().LinesWritten, "written all the same")
+}

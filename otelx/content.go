@@ -46,14 +46,16 @@ const MaxForwardedContent = 64 << 10
 // gen_ai.tool.call.result, which the GenAI conventions make opt-in. The
 // spans are not modified: the exporter sees filtered views of them.
 func WithoutContent(exp sdktrace.SpanExporter) sdktrace.SpanExporter {
-	return contentFilter{exp, -1}
+	return contentFilter{SpanExporter: exp, limit: -1}
 }
 
 // contentFilter forwards spans with their content attributes dropped
-// (limit < 0) or cut to limit bytes.
+// (limit < 0) or cut to limit bytes, and then, with a limiter, with the
+// span limits the spans were recorded without.
 type contentFilter struct {
 	sdktrace.SpanExporter
 	limit int
+	lim   *limiter
 }
 
 // changes reports whether kv is a content attribute the filter changes.
@@ -65,22 +67,31 @@ func (f contentFilter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnl
 	out := spans
 	for i, s := range spans {
 		attrs := s.Attributes()
-		if !slices.ContainsFunc(attrs, f.changes) {
+		content := slices.ContainsFunc(attrs, f.changes)
+		limited := f.lim != nil && f.lim.exceeds(attrs)
+		if !content && !limited {
 			continue
 		}
 		if &out[0] == &spans[0] {
 			out = append([]sdktrace.ReadOnlySpan(nil), spans...)
 		}
-		kept := make([]attribute.KeyValue, 0, len(attrs))
-		for _, kv := range attrs {
-			switch {
-			case !f.changes(kv):
-				kept = append(kept, kv)
-			case f.limit >= 0:
-				kept = append(kept, kv.Key.String(cutBytes(kv.Value.AsString(), f.limit)))
+		if content {
+			kept := make([]attribute.KeyValue, 0, len(attrs))
+			for _, kv := range attrs {
+				switch {
+				case !f.changes(kv):
+					kept = append(kept, kv)
+				case f.limit >= 0:
+					kept = append(kept, kv.Key.String(cutBytes(kv.Value.AsString(), f.limit)))
+				}
 			}
+			attrs = kept
 		}
-		out[i] = strippedSpan{ReadOnlySpan: s, attrs: kept}
+		dropped := 0
+		if limited && (!content || f.lim.exceeds(attrs)) {
+			attrs, dropped = f.lim.apply(attrs)
+		}
+		out[i] = strippedSpan{ReadOnlySpan: s, attrs: attrs, dropped: dropped}
 	}
 	return f.SpanExporter.ExportSpans(ctx, out)
 }
@@ -96,10 +107,13 @@ func cutBytes(s string, n int) string {
 }
 
 // strippedSpan is a span seen with some of its attributes removed or
-// changed.
+// changed; dropped counts those the span limits dropped.
 type strippedSpan struct {
 	sdktrace.ReadOnlySpan
-	attrs []attribute.KeyValue
+	attrs   []attribute.KeyValue
+	dropped int
 }
 
 func (s strippedSpan) Attributes() []attribute.KeyValue { return s.attrs }
+
+func (s strippedSpan) DroppedAttributes() int { return s.ReadOnlySpan.DroppedAttributes() + s.dropped }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -371,4 +372,65 @@ func BenchmarkReadToolCall(b *testing.B) {
 		}
 		require.Positive(b, n)
 	})
+}
+
+// TestSpanLimitsCutForwardersNotTheAudit sets span limits in the
+// environment, as an operator does for a tracing backend: the audit gets
+// every attribute whole, and a forwarder gets what a provider applying
+// those limits when recording would have kept.
+func TestSpanLimitsCutForwardersNotTheAudit(t *testing.T) {
+	t.Setenv("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "12")
+	t.Setenv("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", "4")
+	audit := &slowExporter{}
+	fwd := tracetest.NewInMemoryExporter()
+	tp, err := otelx.NewTracerProvider(audit, otelx.WithContentCapture(true), otelx.WithForwarder(fwd))
+	require.NoError(t, err)
+	reference := tracetest.NewInMemoryExporter()
+	referenceTP := sdktrace.NewTracerProvider(sdktrace.WithSyncer(reference)) // reads the same limits
+
+	start := []attribute.KeyValue{
+		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
+		otelx.KeyToolName.String("search"),
+		otelx.KeyProviderName.String("anthropic"),
+		otelx.KeyRequestModel.String("claude-sonnet-4-5"),
+		otelx.KeyEndUserID.String("alice"),
+	}
+	end := []attribute.KeyValue{
+		otelx.KeyToolCallArguments.String(`{"q":"opening hours of the café near the station"}`),
+		otelx.KeyStatus.String("denied"),
+		otelx.KeyResultChars.Int(37),
+		otelx.KeyToolCallResult.String("shell is for admins, not for you"),
+		attribute.StringSlice("tags", []string{"a tag longer than twelve", "b"}),
+	}
+	record := func(tr trace.Tracer) {
+		_, span := tr.Start(context.Background(), "execute_tool search", trace.WithAttributes(start...))
+		span.SetAttributes(end...)
+		span.End()
+		_, other := tr.Start(context.Background(), "GET", trace.WithAttributes(attribute.String("url.full", "https://example.com/a/long/path")))
+		other.End()
+	}
+	record(tp.Tracer("t"))
+	record(referenceTP.Tracer("t"))
+	require.NoError(t, tp.ForceFlush(context.Background()))
+	defer func() { require.NoError(t, tp.Shutdown(context.Background())) }()
+
+	audit.mu.Lock()
+	require.Len(t, audit.spans, 1)
+	assert.ElementsMatch(t, append(slices.Clone(start), end...), audit.spans[0].Attributes(), "the audit gets every attribute whole")
+	assert.Zero(t, audit.spans[0].DroppedAttributes())
+	audit.mu.Unlock()
+
+	got, want := fwd.GetSpans(), reference.GetSpans()
+	require.Len(t, got, 2)
+	require.Len(t, want, 2)
+	for i := range want {
+		assert.Equal(t, want[i].Name, got[i].Name)
+		assert.Equal(t, want[i].Attributes, got[i].Attributes, "span %s limited as the SDK does when recording", want[i].Name)
+		assert.Equal(t, want[i].DroppedAttributes, got[i].DroppedAttributes, "span %s", want[i].Name)
+	}
+	// The limits did something: the tool span kept 4 attributes of 10, the
+	// URL was cut to 12 characters.
+	assert.Len(t, got[0].Attributes, 4)
+	assert.Equal(t, 6, got[0].DroppedAttributes)
+	assert.Equal(t, "https://exam", got[1].Attributes[0].Value.AsString())
 }

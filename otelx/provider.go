@@ -97,7 +97,10 @@ func WithMaxQueue(n int) Option {
 
 // WithTracerProviderOptions passes further options to sdktrace.NewTracerProvider.
 // They are applied after the ones otelx sets, so a sampler given here
-// replaces the audit sampler: prefer WithSampler.
+// replaces the audit sampler (prefer WithSampler), and span limits given
+// here (sdktrace.WithRawSpanLimits) apply to the audit too (prefer the
+// OTEL_SPAN_* environment variables, which NewTracerProvider applies to
+// forwarders only).
 func WithTracerProviderOptions(opts ...sdktrace.TracerProviderOption) Option {
 	return optionFunc(func(c *config) { c.extra = append(c.extra, opts...) })
 }
@@ -110,6 +113,15 @@ func WithTracerProviderOptions(opts ...sdktrace.TracerProviderOption) Option {
 // wanted. Shutdown on the provider flushes the audit first, then the
 // forwarders, and returns once everything accepted is written.
 //
+// Span limits from the environment (OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+// OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and their OTEL_ATTRIBUTE_* fallbacks) are
+// meant for tracing backends; applied when spans are recorded, they would
+// cut the audit (arguments cut mid-JSON, a status or a user dropped). So
+// spans are recorded with attribute values whole and at least 128
+// attributes, and each forwarder gets them as those limits would have
+// recorded them: values cut and attributes dropped by the SDK's own rules,
+// counted in DroppedAttributes.
+//
 // The only error is from building an option's exporter (WithStdout).
 func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.TracerProvider, error) {
 	c := config{sampler: sdktrace.ParentBased(sdktrace.AlwaysSample())}
@@ -121,7 +133,13 @@ func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.T
 	if c.err != nil {
 		return nil, c.err
 	}
-	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(AuditSampler(c.sampler))}
+	env := sdktrace.NewSpanLimits()
+	rec := recordingLimits(env)
+	var lim *limiter
+	if rec != env {
+		lim = newLimiter(env)
+	}
+	tpOpts := []sdktrace.TracerProviderOption{sdktrace.WithSampler(AuditSampler(c.sampler)), sdktrace.WithRawSpanLimits(rec)}
 	if c.resource != nil {
 		tpOpts = append(tpOpts, sdktrace.WithResource(c.resource))
 	}
@@ -137,7 +155,7 @@ func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.T
 		if capture {
 			limit = MaxForwardedContent
 		}
-		exp := contentFilter{f.exp, limit}
+		exp := contentFilter{SpanExporter: f.exp, limit: limit, lim: lim}
 		if f.sync {
 			tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(sdktrace.NewSimpleSpanProcessor(exp)))
 		} else {
