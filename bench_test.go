@@ -140,11 +140,19 @@ func floor(b *testing.B, d time.Duration) {
 // BenchmarkThroughput runs 8 goroutines calling wrapped tools for 4 users
 // through the whole pipeline and reports calls per second, end to end: the
 // time includes writing every line (checked on the exporter).
+//
+// The wait=export row does the same with otelx.WithWaitForExport: each call
+// returns once its line is written.
 func BenchmarkThroughput(b *testing.B) {
-	b.Run("ours", func(b *testing.B) {
+	b.Run("ours", benchThroughput())
+	b.Run("wait=export", benchThroughput(otelx.WithWaitForExport()))
+}
+
+func benchThroughput(opts ...otelx.Option) func(*testing.B) {
+	return func(b *testing.B) {
 		exp, err := exporter.New(b.TempDir())
 		require.NoError(b, err)
-		tp, err := otelx.NewTracerProvider(exp)
+		tp, err := otelx.NewTracerProvider(exp, opts...)
 		require.NoError(b, err)
 		tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { return "3 results", nil },
 			toolaudit.WithTracerProvider(tp))
@@ -175,5 +183,5 @@ func BenchmarkThroughput(b *testing.B) {
 		if got := exp.Health().LinesWritten; got != uint64(b.N) {
 			b.Fatalf("%d lines on disk for %d calls", got, b.N)
 		}
-	})
+	}
 }

@@ -44,6 +44,8 @@ func TestMain(m *testing.M) {
 		os.Exit(helperWriter())
 	case "crasher":
 		os.Exit(helperCrasher())
+	case "sync-crasher":
+		os.Exit(helperSyncCrasher())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper", os.Getenv(helperEnv))
 		os.Exit(2)
@@ -294,6 +296,56 @@ func TestGuaranteeCrashSafety(t *testing.T) {
 			assert.LessOrEqual(t, bytes.Count(l, []byte(`{"ts":`)), 1, "two lines glued together")
 		}
 	}
+}
+
+// helperSyncCrasher calls a tool forever through a provider that waits
+// for each line's export, printing "ack SPANID" as soon as each call
+// returns (no flush), until it is killed.
+func helperSyncCrasher() int {
+	_, _, mw := pipeline(nopTB{}, os.Getenv("ROOT"), []otelx.Option{otelx.WithWaitForExport()}, exporter.WithUTC())
+	var id string
+	tool := mw.Wrap("noop", func(ctx context.Context, _ map[string]any) (string, error) {
+		id = trace.SpanContextFromContext(ctx).SpanID().String()
+		return "ok", nil
+	})
+	ctx := toolaudit.WithUser(context.Background(), "crash")
+	out := bufio.NewWriter(os.Stdout)
+	for {
+		if _, err := tool(ctx, map[string]any{"q": "x"}); err != nil {
+			return 1
+		}
+		fmt.Fprintf(out, "ack %s\n", id)
+		out.Flush()
+	}
+}
+
+// TestGuaranteeWaitForExportSurvivesKill kills, by SIGKILL and without
+// any flush, processes whose calls wait for their export: every call that
+// returned has its line.
+func TestGuaranteeWaitForExportSurvivesKill(t *testing.T) {
+	root := t.TempDir()
+	var acked []string
+	for k := range 4 {
+		cmd := helperCmd(t, "sync-crasher", "ROOT="+root)
+		stdout, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		require.NoError(t, cmd.Start())
+		sc := bufio.NewScanner(stdout)
+		for i := 0; i < 200+50*k && sc.Scan(); i++ {
+			acked = append(acked, strings.TrimPrefix(sc.Text(), "ack "))
+		}
+		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+		for sc.Scan() {
+			acked = append(acked, strings.TrimPrefix(sc.Text(), "ack "))
+		}
+		_ = cmd.Wait()
+	}
+	a := census(t, root)
+	for _, id := range acked {
+		require.Equal(t, 1, a.spans[id], "the line of call %s, which returned, is there", id)
+	}
+	assert.Empty(t, a.corrupt)
+	t.Logf("4 kills, %d calls returned, %d lines", len(acked), a.lines)
 }
 
 func TestGuaranteeFailClosed(t *testing.T) {

@@ -434,3 +434,39 @@ func TestSpanLimitsCutForwardersNotTheAudit(t *testing.T) {
 	assert.Equal(t, 6, got[0].DroppedAttributes)
 	assert.Equal(t, "https://exam", got[1].Attributes[0].Value.AsString())
 }
+
+// TestWaitForExport checks that with WaitForExport a tool span's End
+// returns only once the exporter has it, for concurrent callers too.
+func TestWaitForExport(t *testing.T) {
+	audit := &slowExporter{delay: 5 * time.Millisecond}
+	tp, err := otelx.NewTracerProvider(audit, otelx.WithWaitForExport())
+	require.NoError(t, err)
+	defer func() { require.NoError(t, tp.Shutdown(context.Background())) }()
+	tr := tp.Tracer("t")
+	has := func(id trace.SpanID) bool {
+		audit.mu.Lock()
+		defer audit.mu.Unlock()
+		for _, s := range audit.spans {
+			if s.SpanContext().SpanID() == id {
+				return true
+			}
+		}
+		return false
+	}
+	const goroutines, calls = 8, 20
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for range calls {
+				span := startTool(context.Background(), tr)
+				span.End()
+				assert.True(t, has(span.SpanContext().SpanID()), "exported before End returned")
+			}
+		})
+	}
+	wg.Wait()
+	audit.mu.Lock()
+	defer audit.mu.Unlock()
+	assert.Len(t, audit.spans, goroutines*calls)
+	assert.Less(t, audit.batches, goroutines*calls, "calls that end while a write is under way share the next one")
+}

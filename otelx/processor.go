@@ -54,15 +54,41 @@ type AuditProcessor struct {
 	enqueued uint64
 	exported uint64
 	flushing int // ForceFlush calls waiting
+	waiting  int // OnEnd calls waiting for their export (WaitForExport)
+	wait     bool
 	stopping bool
 	done     chan struct{}
+}
+
+// ProcessorOption configures an AuditProcessor.
+type ProcessorOption interface{ applyProcessor(*AuditProcessor) }
+
+type processorOptionFunc func(*AuditProcessor)
+
+func (f processorOptionFunc) applyProcessor(p *AuditProcessor) { f(p) }
+
+// WaitForExport makes OnEnd return only once the exporter has taken its
+// span (ExportSpans returned), so that a wrapped tool returns to its caller
+// after its audit line is written (and on disk, with the JSONL exporter's
+// FsyncBatch): a process that dies afterwards, even by SIGKILL, cannot lose
+// it. (If the write failed, the line waits in the exporter's spill, as
+// without this option; pair it with fail-closed auditing to stop calls
+// then.) Without it, the
+// spans ended in about the last millisecond (more under back-pressure) are
+// still in memory, and a process that dies without Shutdown loses them.
+//
+// The exporting goroutine then exports as soon as a span waits, without
+// lingering: each call waits for one write (and fsync), shared by the calls
+// that end meanwhile. If the exporter blocks, so do the calls.
+func WaitForExport() ProcessorOption {
+	return processorOptionFunc(func(p *AuditProcessor) { p.wait = true })
 }
 
 var _ sdktrace.SpanProcessor = (*AuditProcessor)(nil)
 
 // NewAuditProcessor returns a running AuditProcessor exporting to exp.
 // maxQueue bounds the spans waiting for export (0 means DefaultMaxQueue).
-func NewAuditProcessor(exp sdktrace.SpanExporter, maxQueue int) *AuditProcessor {
+func NewAuditProcessor(exp sdktrace.SpanExporter, maxQueue int, opts ...ProcessorOption) *AuditProcessor {
 	if maxQueue <= 0 {
 		maxQueue = DefaultMaxQueue
 	}
@@ -71,6 +97,11 @@ func NewAuditProcessor(exp sdktrace.SpanExporter, maxQueue int) *AuditProcessor 
 		maxQueue: maxQueue,
 		maxBatch: min(DefaultMaxBatch, maxQueue),
 		done:     make(chan struct{}),
+	}
+	for _, o := range opts {
+		if o != nil {
+			o.applyProcessor(p)
+		}
 	}
 	p.cond = sync.NewCond(&p.mu)
 	go p.run()
@@ -81,7 +112,7 @@ func NewAuditProcessor(exp sdktrace.SpanExporter, maxQueue int) *AuditProcessor 
 func (p *AuditProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
 // OnEnd queues s for export if it is a tool span, blocking while the queue
-// is full.
+// is full, and with WaitForExport until s is exported.
 func (p *AuditProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !IsToolSpan(s.Attributes()) {
 		return
@@ -98,6 +129,14 @@ func (p *AuditProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	p.queue = append(p.queue, s)
 	p.enqueued++
 	p.cond.Broadcast()
+	if p.wait {
+		seq := p.enqueued
+		p.waiting++
+		for p.exported < seq {
+			p.cond.Wait()
+		}
+		p.waiting--
+	}
 	p.mu.Unlock()
 }
 
@@ -112,7 +151,7 @@ func (p *AuditProcessor) run() {
 			p.mu.Unlock()
 			return
 		}
-		if len(p.queue) < p.maxBatch/4 && !p.stopping && p.flushing == 0 {
+		if len(p.queue) < p.maxBatch/4 && !p.stopping && p.flushing == 0 && p.waiting == 0 {
 			// Linger a moment so a burst becomes one write, not one per
 			// call: fewer wake-ups for the callers and the disk.
 			p.mu.Unlock()

@@ -21,6 +21,7 @@ type config struct {
 	forwarders []forwarder
 	capture    *bool
 	maxQueue   int
+	wait       bool
 	extra      []sdktrace.TracerProviderOption
 	err        error
 }
@@ -95,6 +96,13 @@ func WithMaxQueue(n int) Option {
 	return optionFunc(func(c *config) { c.maxQueue = n })
 }
 
+// WithWaitForExport makes the audit processor wait, at the end of each
+// tool span, until its line is written (see WaitForExport): a wrapped tool
+// returns after its audit line is written, so no crash can lose it.
+func WithWaitForExport() Option {
+	return optionFunc(func(c *config) { c.wait = true })
+}
+
 // WithTracerProviderOptions passes further options to sdktrace.NewTracerProvider.
 // They are applied after the ones otelx sets, so a sampler given here
 // replaces the audit sampler (prefer WithSampler), and span limits given
@@ -144,7 +152,11 @@ func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.T
 		tpOpts = append(tpOpts, sdktrace.WithResource(c.resource))
 	}
 	if audit != nil {
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(NewAuditProcessor(audit, c.maxQueue)))
+		var popts []ProcessorOption
+		if c.wait {
+			popts = append(popts, WaitForExport())
+		}
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(NewAuditProcessor(audit, c.maxQueue, popts...)))
 	}
 	capture := captureFromEnv()
 	if c.capture != nil {
