@@ -36,6 +36,9 @@ type Middleware struct {
 	shared   *binding
 	bindings sync.Map // name -> *binding
 	cached   atomic.Int32
+
+	// Set once a call's span was not recording, and so reported.
+	unrecorded atomic.Bool
 }
 
 // New returns a Middleware with the given options.
@@ -91,6 +94,8 @@ type binding struct {
 	// reuseAttrs is set when the tracer is the SDK's, which copies the
 	// attributes it is given: their slice can then serve the next call.
 	reuseAttrs bool
+	// unrecorded is the middleware's flag: a call not audited was reported.
+	unrecorded *atomic.Bool
 }
 
 func (m *Middleware) bind(name string, opts []Option) *binding {
@@ -108,6 +113,15 @@ func (m *Middleware) bind(name string, opts []Option) *binding {
 		tracer:     tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version)),
 		args:       argEncoder{limit: cfg.argLimit, red: redact.New(cfg.redactKeys, cfg.hmacKey)},
 		reuseAttrs: sdk,
+		unrecorded: &m.unrecorded,
+	}
+}
+
+// reportUnrecorded reports, once per Middleware, a call whose span is not
+// recording: nothing audits it.
+func (b *binding) reportUnrecorded() {
+	if b.unrecorded.CompareAndSwap(false, true) {
+		otel.Handle(fmt.Errorf("toolaudit: a call of tool %q is not audited: its span is not recording, because no tracer provider was given (WithTracerProvider) and none is set globally, or a sampler dropped the span (wrap it in otelx.AuditSampler); later such calls of this middleware are not reported", b.name))
 	}
 }
 
@@ -201,6 +215,9 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	ctx, span := b.tracer.Start(ctx, b.spanName, internalKind, trace.WithAttributes(attrs...))
 	putAttrs(attrs, pooled)
 	recording := span.IsRecording()
+	if !recording {
+		b.reportUnrecorded()
+	}
 
 	if b.cfg.failClosed != nil || b.cfg.authorizer != nil {
 		if derr := b.admit(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); derr != nil {
