@@ -38,7 +38,8 @@ var ErrProcessorShutdown = errors.New("toolaudit: audit processor is shut down")
 // large writes and a quiet agent's call is written within a millisecond.
 //
 // ForceFlush returns once every span that ended before it was called has
-// been exported; Shutdown does the same, then shuts the exporter down.
+// been exported; Shutdown does the same, then shuts the exporter down. With
+// WaitForExport, each OnEnd waits so for its own span.
 // Export errors go to the OpenTelemetry error handler (otel.Handle); the
 // exporter is expected to keep and retry what it could not write. Spans that
 // are not tool spans are ignored. All methods are safe for concurrent use.
@@ -55,7 +56,7 @@ type AuditProcessor struct {
 	exported uint64
 	flushing int // ForceFlush calls waiting
 	waiting  int // OnEnd calls waiting for their export (WaitForExport)
-	wait     bool
+	wait     bool // WaitForExport
 	stopping bool
 	done     chan struct{}
 }
@@ -71,11 +72,11 @@ func (f processorOptionFunc) applyProcessor(p *AuditProcessor) { f(p) }
 // span (ExportSpans returned), so that a wrapped tool returns to its caller
 // after its audit line is written (and on disk, with the JSONL exporter's
 // FsyncBatch): a process that dies afterwards, even by SIGKILL, cannot lose
-// it. (If the write failed, the line waits in the exporter's spill, as
+// it. If the write failed, the line waits in the exporter's spill, as
 // without this option; pair it with fail-closed auditing to stop calls
-// then.) Without it, the
-// spans ended in about the last millisecond (more under back-pressure) are
-// still in memory, and a process that dies without Shutdown loses them.
+// then. Without it, the spans ended in about the last millisecond (more
+// under back-pressure) are still in memory, and a process that dies without
+// Shutdown loses them.
 //
 // The exporting goroutine then exports as soon as a span waits, without
 // lingering: each call waits for one write (and fsync), shared by the calls
