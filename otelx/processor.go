@@ -54,8 +54,8 @@ type AuditProcessor struct {
 	spare    []sdktrace.ReadOnlySpan
 	enqueued uint64
 	exported uint64
-	flushing int // ForceFlush calls waiting
-	waiting  int // OnEnd calls waiting for their export (WaitForExport)
+	flushing int  // ForceFlush calls waiting
+	waiting  int  // OnEnd calls waiting for their export (WaitForExport)
 	wait     bool // WaitForExport
 	stopping bool
 	done     chan struct{}
