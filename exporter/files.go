@@ -132,18 +132,19 @@ func (fc *files) open(rel, user string) (*os.File, error) {
 	// A FIFO planted as a day file opens (O_RDWR does not wait for a
 	// reader) and takes 64 KiB of lines that no one reads, then blocks the
 	// writes for ever.
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("not a regular file (%v)", st.Mode().Type())
+	}
+	if err != nil {
 		f.Close()
-		if err == nil {
-			err = fmt.Errorf("not a regular file (%v)", st.Mode().Type())
-		}
 		return nil, fmt.Errorf("toolaudit: audit file %s in %s: %w", rel, fc.rootPath, err)
 	}
 	if err := terminateTornLine(f); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("toolaudit: checking the end of audit file %s in %s: %w", rel, fc.rootPath, err)
 	}
-	fc.checkPerm(rel, f)
+	fc.checkPerm(rel, st)
 	return f, nil
 }
 
@@ -199,11 +200,11 @@ func (fc *files) syncDir(dir string) error {
 
 // checkPerm reports, once per file, a day file readable or writable by
 // others than its owner. It is left as it is: the operator chose it.
-func (fc *files) checkPerm(rel string, f *os.File) {
+func (fc *files) checkPerm(rel string, st os.FileInfo) {
 	if fc.reported[rel] {
 		return
 	}
-	if st, err := f.Stat(); err == nil && st.Mode().Perm()&0o077 != 0 {
+	if st.Mode().Perm()&0o077 != 0 {
 		fc.reported[rel] = true
 		fc.report(fmt.Errorf("toolaudit: audit file %s in %s has permissions %v, wider than 0600; left as it is", rel, fc.rootPath, st.Mode().Perm()))
 	}
