@@ -33,5 +33,7 @@
 // tracer provider whose audit processor hands every tool span, sampled or
 // not, to an exporter, usually exporter.New, which appends one JSON line per
 // call to {root}/{user}/tool_audit/YYYY-MM-DD.jsonl. Package reader reads
-// those files back as Entry values.
+// those files back as Entry values. A call whose span is not recording (no
+// tracer provider, or a sampler that drops it) is not audited; the first
+// such call of a Middleware is reported to the OpenTelemetry error handler.
 package toolaudit
