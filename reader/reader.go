@@ -12,7 +12,9 @@
 // Unlike the reference module, the readers never read what they do not
 // return: recent entries are read backwards from the end of each file in
 // blocks, the recent entries across users are a k-way merge that stops when
-// it has enough, and a day can be iterated in bounded memory. User names
+// it has enough (reading each user's lines a little ahead, so that lines
+// written a moment out of order still come out sorted; see
+// WithMaxDisorder), and a day can be iterated in bounded memory. User names
 // and days are validated before they reach a path, and files are opened
 // through an os.Root, so no symlink leads outside the root.
 package reader
