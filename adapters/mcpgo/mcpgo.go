@@ -15,8 +15,10 @@
 // error wrapping toolaudit.ErrDenied) is answered with an IsError result
 // carrying the refusal, so the model can read it.
 //
-// AddHooks audits the calls that never reach the middleware: a call of an
-// unknown tool (through the server's OnError hook) and a call whose
+// AddHooks audits the calls that never reach the middleware: a call the
+// server refuses before any handler runs, of an unknown tool or of a task
+// tool without the task it requires or as the synchronous call it does not
+// support (through the server's OnError hook), and a call whose
 // arguments failed the server's input schema validation (through its
 // AfterCallTool hook, which sees a result the middleware did not make).
 // A result that fails the server's output schema validation is recorded
@@ -171,7 +173,7 @@ func audit[R any](a *Auditor, ctx context.Context, req mcp.CallToolRequest, hand
 func (a *Auditor) AddHooks(h *server.Hooks) {
 	h.AddOnError(func(ctx context.Context, _ any, method mcp.MCPMethod, message any, err error) {
 		req, ok := message.(*mcp.CallToolRequest)
-		if method != mcp.MethodToolsCall || !ok || !errors.Is(err, server.ErrToolNotFound) {
+		if method != mcp.MethodToolsCall || !ok || !refusedBeforeHandler(err) {
 			return
 		}
 		a.mw.Invoke(a.context(ctx), req.Params.Name, argsOf(*req), func(context.Context) (toolaudit.Result, error) {
@@ -192,6 +194,27 @@ func (a *Auditor) AddHooks(h *server.Hooks) {
 			return toolaudit.Result{Text: TextOf(r), IsError: r.IsError}, nil
 		})
 	})
+}
+
+// refusedBeforeHandler reports whether err is mcp-go's answer to a
+// tools/call that no handler ran for, which the middleware never saw: an
+// unknown tool (INVALID_PARAMS), a call without the task augmentation its
+// tool requires or with one it does not support (METHOD_NOT_FOUND). A
+// handler's error (INTERNAL_ERROR, or the URL elicitation code) went
+// through the middleware and is audited already.
+func refusedBeforeHandler(err error) bool {
+	if errors.Is(err, server.ErrToolNotFound) {
+		return true
+	}
+	var rpc interface{ ToJSONRPCError() mcp.JSONRPCError }
+	if !errors.As(err, &rpc) {
+		return false
+	}
+	switch rpc.ToJSONRPCError().Error.Code {
+	case mcp.INVALID_PARAMS, mcp.METHOD_NOT_FOUND:
+		return true
+	}
+	return false
 }
 
 // argsOf is what is recorded of a request's arguments.

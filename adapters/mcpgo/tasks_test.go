@@ -167,3 +167,51 @@ func TestTaskTools(t *testing.T) {
 		return a.Remembered() == 0
 	}, 10*time.Second, 10*time.Millisecond, "the result of the call run as a task is held after the server dropped it")
 }
+
+// TestCallsRefusedBeforeAnyHandler checks that the tools/call requests
+// mcp-go refuses before any handler runs are audited once each: task tools
+// called without a task, one requiring it and one that only runs as a task.
+// A handler's own error is audited once, by the middleware.
+func TestCallsRefusedBeforeAnyHandler(t *testing.T) {
+	s, a, rec := newServer("carol", "none", server.WithTaskCapabilities(true, true, true))
+	ran := false
+	s.AddTaskTool(mcp.NewTool("render", mcp.WithTaskSupport(mcp.TaskSupportRequired)),
+		a.TaskTool(func(context.Context, mcp.CallToolRequest) (*mcp.CreateTaskResult, error) {
+			ran = true
+			return &mcp.CreateTaskResult{}, nil
+		}))
+	s.AddTaskTool(mcp.NewTool("draw", mcp.WithTaskSupport(mcp.TaskSupportOptional)),
+		a.TaskTool(func(context.Context, mcp.CallToolRequest) (*mcp.CreateTaskResult, error) {
+			ran = true
+			return &mcp.CreateTaskResult{}, nil
+		}))
+	s.AddTool(mcp.NewTool("broken"), func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return nil, errors.New("backend down")
+	})
+	c := startClient(t, s, mcp.ProtocolVersion20251125)
+
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = "render", map[string]any{"scene": "x"}
+	_, err := c.CallTool(t.Context(), req)
+	require.ErrorContains(t, err, "requires task augmentation")
+	req.Params.Name, req.Params.Arguments = "draw", nil
+	_, err = c.CallTool(t.Context(), req)
+	require.ErrorContains(t, err, "does not support synchronous execution")
+	req.Params.Name = "broken"
+	_, err = c.CallTool(t.Context(), req)
+	require.ErrorContains(t, err, "backend down")
+	assert.False(t, ran, "no handler ran for the refused calls")
+
+	got := rec.Calls()
+	require.Len(t, got, 3, "%+v", got)
+	assert.Equal(t, "render", got[0].Tool)
+	assert.Equal(t, "error", got[0].Status)
+	assert.Equal(t, `{"scene":"x"}`, got[0].Args)
+	assert.Contains(t, got[0].Result, "requires task augmentation")
+	assert.Equal(t, "carol", got[0].User)
+	assert.Equal(t, "draw", got[1].Tool)
+	assert.Equal(t, "error", got[1].Status)
+	assert.Contains(t, got[1].Result, "does not support synchronous execution")
+	assert.Equal(t, "broken", got[2].Tool)
+	assert.Equal(t, "backend down", got[2].Result, "audited once, by the middleware")
+}
