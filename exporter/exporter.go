@@ -68,7 +68,7 @@ type Exporter struct {
 	closed  bool
 	health  Health
 	ids     [48]byte      // hex trace and span id of the span being encoded
-	limited bool          // a tool span that lost attributes was reported
+	limited bool          // a tool span that lost attributes to span limits was reported
 	retry   *time.Timer   // pending retry of the spill, nil if none
 	stop    chan struct{} // closed on Shutdown: ends the fsync ticker
 }
@@ -238,6 +238,9 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	var errs []error
 	// The chunks of the last valid users seen in this batch: most lines
 	// find theirs here, without validating the user again or hashing.
+	if !e.limited {
+		e.checkLimits(spans)
+	}
 	var recent [4]*chunk
 	next := 0
 	n := 0
@@ -245,12 +248,6 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		attrs := s.Attributes()
 		if !otelx.IsToolSpan(attrs) {
 			continue
-		}
-		if !e.limited {
-			if n := s.DroppedAttributes(); n > 0 {
-				e.limited = true
-				e.files.report(fmt.Errorf("toolaudit: tool span %q lost %d attributes to its tracer provider's span limits, so its audit line may lack its user, status, arguments or result: raise OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, or use otelx.NewTracerProvider, which records tool spans whole (reported once)", s.Name(), n))
-			}
 		}
 		entry := e.entryOf(s, attrs)
 		sec := entry.Time.Unix()
@@ -292,6 +289,23 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 		return err
 	}
 	return errors.Join(append(errs, err)...)
+}
+
+// checkLimits reports, once per exporter, a tool span that lost attributes
+// to its tracer provider's span limits. Limits are the provider's, so the
+// batch's first tool span tells for the others (asking each costs 4% of the
+// encoding).
+func (e *Exporter) checkLimits(spans []sdktrace.ReadOnlySpan) {
+	for _, s := range spans {
+		if !otelx.IsToolSpan(s.Attributes()) {
+			continue
+		}
+		if n := s.DroppedAttributes(); n > 0 {
+			e.limited = true
+			e.files.report(fmt.Errorf("toolaudit: tool span %q lost %d attributes to its tracer provider's span limits, so its audit line may lack its user, status, arguments or result: raise OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, or use otelx.NewTracerProvider, which records tool spans whole (reported once)", s.Name(), n))
+		}
+		return
+	}
 }
 
 // chunkFor returns the chunk of en's day file, made when needed, and whether
