@@ -9,13 +9,22 @@
 // does not return an error: the tool answers with a refusal text the model
 // can read, and the call is recorded as denied. Errors of the tool itself
 // are returned as they are.
+//
+// A model that names a tool the agent does not have never reaches a
+// wrapped tool: the executor answers it with "X is not a valid tool, try
+// another one". UnknownTools is the callbacks handler that audits those
+// calls too.
 package langchaingo
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 
+	"github.com/tmc/langchaingo/callbacks"
+	"github.com/tmc/langchaingo/schema"
 	"github.com/tmc/langchaingo/tools"
 
 	"github.com/toolaudit/toolaudit"
@@ -67,6 +76,44 @@ func (t *Tool) Call(ctx context.Context, input string) (string, error) {
 		return RefusalPrefix + err.Error(), nil
 	}
 	return res.Text, err
+}
+
+// UnknownTools returns a callbacks.Handler that audits through mw (nil
+// means toolaudit.New()), with opts, each agent action naming none of ts,
+// matched ignoring case as the executor matches them: the executor answers
+// such an action with "X is not a valid tool, try another one" and runs no
+// tool, so no wrapped tool sees it. It is recorded as an error wrapping
+// toolaudit.ErrUnknownTool, with the action's input as the arguments. Give
+// it to the executor with agents.WithCallbacksHandler (inside a
+// callbacks.CombiningHandler to keep a handler of your own). Its other
+// callbacks do nothing.
+func UnknownTools(mw *toolaudit.Middleware, ts []tools.Tool, opts ...toolaudit.Option) callbacks.Handler {
+	if mw == nil {
+		mw = toolaudit.New()
+	}
+	known := make(map[string]bool, len(ts))
+	for _, t := range ts {
+		known[strings.ToUpper(t.Name())] = true
+	}
+	return unknownTools{mw: mw, known: known, opts: opts}
+}
+
+type unknownTools struct {
+	callbacks.SimpleHandler
+	mw    *toolaudit.Middleware
+	known map[string]bool
+	opts  []toolaudit.Option
+}
+
+func (u unknownTools) HandleAgentAction(ctx context.Context, action schema.AgentAction) {
+	if u.known[strings.ToUpper(action.Tool)] {
+		return
+	}
+	// The input as the executor would have passed it to the tool.
+	input := strings.TrimSuffix(action.ToolInput, "\nObservation:")
+	u.mw.Invoke(ctx, action.Tool, argsOf(input), func(context.Context) (toolaudit.Result, error) {
+		return toolaudit.Result{}, fmt.Errorf("%w: %s is not a valid tool, try another one", toolaudit.ErrUnknownTool, action.Tool)
+	}, u.opts...)
 }
 
 // argsOf is what is recorded of an input string.

@@ -85,3 +85,35 @@ func TestRefusalAndErrors(t *testing.T) {
 	assert.Equal(t, `denied {"input":"x"}`, got["d"])
 	assert.Equal(t, `error {"input":"x"}`, got["f"])
 }
+
+// TestUnknownTools runs an agent whose model names a tool it does not
+// have, then one of its tools in other letter case: the first is audited by
+// the callbacks handler, the second by the wrapped tool, each once.
+func TestUnknownTools(t *testing.T) {
+	tp, rec := audittest.NewRecorder()
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp))
+	ts := audit.WrapAll(mw, []tools.Tool{
+		fnTool{"search", func(in string) (string, error) { return "3 results for " + in, nil }},
+	})
+	llm := fake.NewFakeLLM([]string{
+		"I should search.\nAction: serch\nAction Input: {\"q\":\"café\"}",
+		"Let me spell it right.\nAction: SEARCH\nAction Input: {\"q\":\"café\"}",
+		"I now know the final answer\nFinal Answer: done",
+	})
+	executor := agents.NewExecutor(agents.NewOneShotAgent(llm, ts), agents.WithMaxIterations(5),
+		agents.WithCallbacksHandler(audit.UnknownTools(mw, ts)))
+	ctx := toolaudit.WithUser(context.Background(), "alice")
+	out, err := chains.Run(ctx, executor, "find the café")
+	require.NoError(t, err)
+	assert.Equal(t, "done", out)
+
+	got := rec.Calls()
+	require.Len(t, got, 2, "%+v", got)
+	assert.Equal(t, "serch", got[0].Tool)
+	assert.Equal(t, "error", got[0].Status)
+	assert.Equal(t, `{"q":"café"}`, got[0].Args)
+	assert.Equal(t, "alice", got[0].User)
+	assert.Contains(t, got[0].Result, "serch is not a valid tool")
+	assert.Equal(t, "search", got[1].Tool)
+	assert.Equal(t, "ok", got[1].Status)
+}

@@ -57,11 +57,15 @@ func main() {
 	llm := fake.NewFakeLLM([]string{
 		"Action: calculator\nAction Input: {\"a\":40,\"b\":2}",
 		"Action: shell\nAction Input: ls",
+		"Action: browser\nAction Input: https://example.com", // a tool the agent does not have
 		"Final Answer: 42",
 	})
-	agent := agents.NewOneShotAgent(llm, audit.WrapAll(mw, []tools.Tool{calculator{}, shell{}}))
+	ts := audit.WrapAll(mw, []tools.Tool{calculator{}, shell{}})
+	agent := agents.NewOneShotAgent(llm, ts)
 	ctx := toolaudit.WithRun(toolaudit.WithUser(context.Background(), "alice"), "fake", "scripted")
-	answer, err := chains.Run(ctx, agents.NewExecutor(agent), "what is 40+2?")
+	// UnknownTools audits the calls of tools the agent does not have.
+	executor := agents.NewExecutor(agent, agents.WithCallbacksHandler(audit.UnknownTools(mw, ts)))
+	answer, err := chains.Run(ctx, executor, "what is 40+2?")
 	if err != nil {
 		log.Fatal(err)
 	}
