@@ -31,7 +31,8 @@ type followed struct {
 // the change of day (finishing the old file first), starts over when a file
 // is truncated or replaced, yields only whole lines, and skips malformed
 // ones. An invalid user name is yielded once as an error before anything
-// else; read errors are yielded and following goes on.
+// else; read errors are yielded and following goes on, an error that stays
+// (a file that cannot be read) once, not at every poll.
 func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string) iter.Seq2[toolaudit.Entry, error] {
 	return func(yield func(toolaudit.Entry, error) bool) {
 		for _, u := range users {
@@ -52,8 +53,20 @@ func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string
 			}
 		}()
 		first := true
+		var failing map[string]bool // the errors of the last poll
 		for {
-			ok := r.followOnce(ctx, users, state, first, yield)
+			now := map[string]bool{}
+			once := func(e toolaudit.Entry, err error) bool {
+				if err != nil {
+					msg := err.Error()
+					if now[msg] = true; failing[msg] {
+						return true // yielded already, and failing since
+					}
+				}
+				return yield(e, err)
+			}
+			ok := r.followOnce(ctx, users, state, first, once)
+			failing = now
 			first = false
 			if !ok {
 				return

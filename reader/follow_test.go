@@ -119,3 +119,34 @@ func TestFollowStopsQuietly(t *testing.T) {
 		t.Fatalf("yielded %v after ctx was done", err)
 	}
 }
+
+// TestFollowReportsAStandingErrorOnce follows a user whose day file cannot
+// be read (a folder in its place): the error is yielded once, not at every
+// poll, and once the file is readable its lines come through.
+func TestFollowReportsAStandingErrorOnce(t *testing.T) {
+	root := t.TempDir()
+	day := filepath.Join(root, "ann", "tool_audit", now.Format("2006-01-02")+".jsonl")
+	require.NoError(t, os.MkdirAll(day, 0o700))
+	r := newReader(root)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs, entries := 0, 0
+	go func() {
+		// Tens of polls of 2 ms with the error standing, then a readable file.
+		time.Sleep(150 * time.Millisecond)
+		assert.NoError(t, os.Remove(day))
+		assert.NoError(t, os.WriteFile(day, []byte(line("ann", "late", now)+"\n"), 0o600))
+	}()
+	for e, err := range r.Follow(ctx, 2*time.Millisecond, "ann") {
+		if err != nil {
+			assert.Contains(t, err.Error(), "is not a regular file")
+			errs++
+			continue
+		}
+		assert.Equal(t, "late", e.Tool)
+		entries++
+		cancel()
+	}
+	assert.Equal(t, 1, errs, "one error for a standing fault")
+	assert.Equal(t, 1, entries, "following went on")
+}
