@@ -123,3 +123,28 @@ func Example_existingTracerProvider() {
 	// spans in the backend: 0
 	// alice search ok {"q":"café"} 3 results
 }
+
+// With otelx.WithWaitForExport, a wrapped tool returns only once its audit
+// line is written: here the line is read back before any flush, and a
+// process killed at that point would not lose it.
+func Example_waitForExport() {
+	root, _ := os.MkdirTemp("", "toolaudit-example-")
+	defer os.RemoveAll(root)
+	audit, _ := exporter.New(root)
+	tp, _ := otelx.NewTracerProvider(audit, otelx.WithWaitForExport())
+	defer tp.Shutdown(context.Background())
+
+	shell := toolaudit.New(toolaudit.WithTracerProvider(tp)).Wrap("shell",
+		func(ctx context.Context, args map[string]any) (string, error) { return "done", nil })
+	ctx := toolaudit.WithUser(context.Background(), "alice")
+	out, _ := shell(ctx, map[string]any{"cmd": "make deploy"})
+	fmt.Println(out)
+
+	entries, _ := reader.New(root).Recent(ctx, "alice", reader.Query{Days: 1})
+	for _, e := range entries {
+		fmt.Println(e.Tool, e.Status, string(e.Args))
+	}
+	// Output:
+	// done
+	// shell ok {"cmd":"make deploy"}
+}
