@@ -39,6 +39,9 @@ var benchArgs = map[string]any{"query": "opening hours of the café near the sta
 // 30 µs (a busy loop) instead of returning at once: calls are no longer
 // back to back.
 //
+// The wait=export row is the whole pipeline with otelx.WithWaitForExport: a
+// call returns once its line is written.
+//
 // The parts/ rows take the pipeline apart, each against the same floor:
 // the middleware alone (into the floor's provider), and the middleware with
 // the audit processor and its goroutine (into an exporter that discards).
@@ -55,6 +58,7 @@ func BenchmarkCallOverhead(b *testing.B) {
 		b.Run("ours", benchCallOurs(30*time.Microsecond))
 		b.Run("baseline", benchCallFloor(30*time.Microsecond))
 	})
+	b.Run("wait=export", benchCallOurs(0, otelx.WithWaitForExport()))
 	b.Run("parts", func(b *testing.B) {
 		b.Run("middleware", func(b *testing.B) {
 			benchCall(b, sdktrace.NewTracerProvider(sdktrace.WithSyncer(discard{})), 0)
@@ -92,12 +96,12 @@ func benchCall(b *testing.B, tp trace.TracerProvider, d time.Duration) {
 }
 
 // benchCallOurs is the whole pipeline, every line checked on disk, with a
-// tool that works d.
-func benchCallOurs(d time.Duration) func(*testing.B) {
+// tool that works d, the provider made with opts.
+func benchCallOurs(d time.Duration, opts ...otelx.Option) func(*testing.B) {
 	return func(b *testing.B) {
 		exp, err := exporter.New(b.TempDir())
 		require.NoError(b, err)
-		tp, err := otelx.NewTracerProvider(exp)
+		tp, err := otelx.NewTracerProvider(exp, opts...)
 		require.NoError(b, err)
 		benchCall(b, tp, d)
 		require.NoError(b, tp.Shutdown(context.Background()))
