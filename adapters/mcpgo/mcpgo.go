@@ -203,9 +203,6 @@ func (a *Auditor) AddHooks(h *server.Hooks) {
 // handler's error (INTERNAL_ERROR, or the URL elicitation code) went
 // through the middleware and is audited already.
 func refusedBeforeHandler(err error) bool {
-	if errors.Is(err, server.ErrToolNotFound) {
-		return true
-	}
 	var rpc interface{ ToJSONRPCError() mcp.JSONRPCError }
 	if !errors.As(err, &rpc) {
 		return false
