@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"github.com/stretchr/testify/require"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
@@ -124,18 +126,18 @@ func floor(b *testing.B, d time.Duration) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_, span := tr.Start(benchCtx, "execute_tool search", trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(
-			otelx.KeyOperationName.String(otelx.OperationExecuteTool),
-			otelx.KeyToolName.String("search"),
-			otelx.KeyProviderName.String("anthropic"),
-			otelx.KeyRequestModel.String("claude-sonnet-4-5"),
-			otelx.KeyEndUserID.String("alice"),
+			spanattr.KeyOperationName.String(spanattr.OperationExecuteTool),
+			spanattr.KeyToolName.String("search"),
+			spanattr.KeyProviderName.String("anthropic"),
+			spanattr.KeyRequestModel.String("claude-sonnet-4-5"),
+			spanattr.KeyEndUserID.String("alice"),
 		))
 		work(d) // the tool
-		span.SetAttributes(otelx.KeyToolCallArguments.String(args))
+		span.SetAttributes(spanattr.KeyToolCallArguments.String(args))
 		span.SetAttributes(
-			otelx.KeyStatus.String("ok"),
-			otelx.KeyResultChars.Int(9),
-			otelx.KeyToolCallResult.String("3 results"),
+			spanattr.KeyStatus.String("ok"),
+			spanattr.KeyResultChars.Int(9),
+			spanattr.KeyToolCallResult.String("3 results"),
 		)
 		span.End()
 	}

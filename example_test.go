@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
@@ -62,7 +64,7 @@ func ExampleWrapFunc() {
 	_, _ = weather(context.Background(), weatherIn{City: "Zürich"})
 
 	for _, kv := range spans.Ended()[0].Attributes() {
-		if kv.Key == otelx.KeyToolCallArguments || kv.Key == otelx.KeyToolCallResult {
+		if kv.Key == spanattr.KeyToolCallArguments || kv.Key == spanattr.KeyToolCallResult {
 			fmt.Printf("%s=%s\n", kv.Key, kv.Value.String())
 		}
 	}

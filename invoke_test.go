@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"github.com/stretchr/testify/assert"
 	"go.opentelemetry.io/otel/codes"
 
 	"github.com/toolaudit/toolaudit"
-	"github.com/toolaudit/toolaudit/otelx"
 )
 
 func TestInvoke(t *testing.T) {
@@ -42,9 +43,9 @@ func TestInvoke(t *testing.T) {
 				assert.Equal(t, tt.wantText, res.Text, "the result is passed through")
 			}
 			span, a := onlySpan(t, sr)
-			assert.Equal(t, tt.wantStatus, a[otelx.KeyStatus].AsString())
-			assert.Equal(t, tt.wantText, a[otelx.KeyToolCallResult].AsString())
-			assert.Equal(t, `{"path":"/etc/hosts"}`, a[otelx.KeyToolCallArguments].AsString())
+			assert.Equal(t, tt.wantStatus, a[spanattr.KeyStatus].AsString())
+			assert.Equal(t, tt.wantText, a[spanattr.KeyToolCallResult].AsString())
+			assert.Equal(t, `{"path":"/etc/hosts"}`, a[spanattr.KeyToolCallArguments].AsString())
 			if tt.wantStatus != "ok" {
 				assert.Equal(t, codes.Error, span.Status().Code)
 			}
@@ -87,8 +88,8 @@ func TestDispatcher(t *testing.T) {
 		assert.Equal(t, tt.isError, isErr, tt.id)
 		span, a := onlySpan(t, sr)
 		assert.Equal(t, "execute_tool "+tt.name, span.Name())
-		assert.Equal(t, tt.id, a[otelx.KeyToolCallID].AsString())
-		assert.Equal(t, tt.status, a[otelx.KeyStatus].AsString(), tt.id)
-		assert.Equal(t, tt.recordedArgs, a[otelx.KeyToolCallArguments].AsString(), tt.id)
+		assert.Equal(t, tt.id, a[spanattr.KeyToolCallID].AsString())
+		assert.Equal(t, tt.status, a[spanattr.KeyStatus].AsString(), tt.id)
+		assert.Equal(t, tt.recordedArgs, a[spanattr.KeyToolCallArguments].AsString(), tt.id)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -16,7 +18,6 @@ import (
 
 	"github.com/toolaudit/toolaudit/internal/jsonw"
 	"github.com/toolaudit/toolaudit/internal/redact"
-	"github.com/toolaudit/toolaudit/otelx"
 )
 
 // Tool is the untyped shape of a tool: JSON-like arguments in, text out.
@@ -108,7 +109,7 @@ func (m *Middleware) bind(name string, opts []Option) *binding {
 	_, sdk := tp.(*sdktrace.TracerProvider)
 	return &binding{
 		name:       name,
-		spanName:   otelx.SpanNamePrefix + name,
+		spanName:   spanattr.SpanNamePrefix + name,
 		cfg:        cfg,
 		tracer:     tp.Tracer(ScopeName, trace.WithInstrumentationVersion(Version)),
 		args:       argEncoder{limit: cfg.argLimit, red: redact.New(cfg.redactKeys, cfg.hmacKey)},
@@ -134,7 +135,7 @@ const maxDescription = 1024
 // named returns a copy of b for the tool name.
 func (b *binding) named(name string) *binding {
 	c := *b
-	c.name, c.spanName = name, otelx.SpanNamePrefix+name
+	c.name, c.spanName = name, spanattr.SpanNamePrefix+name
 	return &c
 }
 
@@ -197,20 +198,20 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	}
 	attrs, pooled := b.attrSlice()
 	attrs = append(attrs,
-		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
-		otelx.KeyToolName.String(b.name),
+		spanattr.KeyOperationName.String(spanattr.OperationExecuteTool),
+		spanattr.KeyToolName.String(b.name),
 	)
 	if callID != "" {
-		attrs = append(attrs, otelx.KeyToolCallID.String(callID))
+		attrs = append(attrs, spanattr.KeyToolCallID.String(callID))
 	}
 	if engine != "" {
-		attrs = append(attrs, otelx.KeyProviderName.String(engine))
+		attrs = append(attrs, spanattr.KeyProviderName.String(engine))
 	}
 	if model != "" {
-		attrs = append(attrs, otelx.KeyRequestModel.String(model))
+		attrs = append(attrs, spanattr.KeyRequestModel.String(model))
 	}
 	if user != "" {
-		attrs = append(attrs, otelx.KeyEndUserID.String(user))
+		attrs = append(attrs, spanattr.KeyEndUserID.String(user))
 	}
 	ctx, span := b.tracer.Start(ctx, b.spanName, internalKind, trace.WithAttributes(attrs...))
 	putAttrs(attrs, pooled)
@@ -290,13 +291,13 @@ func (b *binding) finish(span trace.Span, recording bool, args string, status St
 		snippet, _ := jsonw.Prefix(text, b.cfg.snippetLimit)
 		attrs, pooled := b.attrSlice()
 		attrs = append(attrs,
-			otelx.KeyToolCallArguments.String(args),
-			otelx.KeyStatus.String(string(status)),
-			otelx.KeyResultChars.Int(utf8.RuneCountInString(text)),
-			otelx.KeyToolCallResult.String(snippet),
+			spanattr.KeyToolCallArguments.String(args),
+			spanattr.KeyStatus.String(string(status)),
+			spanattr.KeyResultChars.Int(utf8.RuneCountInString(text)),
+			spanattr.KeyToolCallResult.String(snippet),
 		)
 		if status != StatusOK {
-			attrs = append(attrs, otelx.KeyErrorType.String(errType))
+			attrs = append(attrs, spanattr.KeyErrorType.String(errType))
 			desc, long := jsonw.Prefix(text, maxDescription)
 			if long {
 				desc += "…"

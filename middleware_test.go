@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -18,7 +20,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/toolaudit/toolaudit"
-	"github.com/toolaudit/toolaudit/otelx"
 )
 
 // recorder returns a tracer provider whose ended spans the recorder keeps.
@@ -69,16 +70,16 @@ func TestWrapOK(t *testing.T) {
 	assert.Equal(t, span.SpanContext(), inner, "the tool runs inside its span")
 	assert.Equal(t, codes.Unset, span.Status().Code)
 	want := map[attribute.Key]attribute.Value{
-		otelx.KeyOperationName:     attribute.StringValue("execute_tool"),
-		otelx.KeyToolName:          attribute.StringValue("search"),
-		otelx.KeyToolCallID:        attribute.StringValue("toolu_01"),
-		otelx.KeyProviderName:      attribute.StringValue("anthropic"),
-		otelx.KeyRequestModel:      attribute.StringValue("claude-sonnet-4-5"),
-		otelx.KeyEndUserID:         attribute.StringValue("alice"),
-		otelx.KeyToolCallArguments: attribute.StringValue(`{"n":3,"q":"café"}`),
-		otelx.KeyStatus:            attribute.StringValue("ok"),
-		otelx.KeyResultChars:       attribute.IntValue(11),
-		otelx.KeyToolCallResult:    attribute.StringValue("found: café"),
+		spanattr.KeyOperationName:     attribute.StringValue("execute_tool"),
+		spanattr.KeyToolName:          attribute.StringValue("search"),
+		spanattr.KeyToolCallID:        attribute.StringValue("toolu_01"),
+		spanattr.KeyProviderName:      attribute.StringValue("anthropic"),
+		spanattr.KeyRequestModel:      attribute.StringValue("claude-sonnet-4-5"),
+		spanattr.KeyEndUserID:         attribute.StringValue("alice"),
+		spanattr.KeyToolCallArguments: attribute.StringValue(`{"n":3,"q":"café"}`),
+		spanattr.KeyStatus:            attribute.StringValue("ok"),
+		spanattr.KeyResultChars:       attribute.IntValue(11),
+		spanattr.KeyToolCallResult:    attribute.StringValue("found: café"),
 	}
 	assert.Equal(t, want, a)
 	assert.Equal(t, toolaudit.ScopeName, span.InstrumentationScope().Name)
@@ -110,13 +111,13 @@ func TestWrapStatuses(t *testing.T) {
 			assert.Equal(t, tt.err, err)
 
 			span, a := onlySpan(t, sr)
-			assert.Equal(t, tt.wantStatus, a[otelx.KeyStatus].AsString())
-			assert.Equal(t, tt.err.Error(), a[otelx.KeyToolCallResult].AsString(), "the result text is the error's message")
-			assert.Equal(t, int64(len(tt.err.Error())), a[otelx.KeyResultChars].AsInt64())
-			assert.Equal(t, tt.wantType, a[otelx.KeyErrorType].AsString())
+			assert.Equal(t, tt.wantStatus, a[spanattr.KeyStatus].AsString())
+			assert.Equal(t, tt.err.Error(), a[spanattr.KeyToolCallResult].AsString(), "the result text is the error's message")
+			assert.Equal(t, int64(len(tt.err.Error())), a[spanattr.KeyResultChars].AsInt64())
+			assert.Equal(t, tt.wantType, a[spanattr.KeyErrorType].AsString())
 			assert.Equal(t, codes.Error, span.Status().Code)
 			assert.Equal(t, tt.err.Error(), span.Status().Description)
-			assert.Equal(t, "{}", a[otelx.KeyToolCallArguments].AsString())
+			assert.Equal(t, "{}", a[spanattr.KeyToolCallArguments].AsString())
 		})
 	}
 }
@@ -148,8 +149,8 @@ func TestAuthorizerDenies(t *testing.T) {
 	assert.Equal(t, toolaudit.Call{Tool: "delete", User: "bob", Engine: "openai", Model: "gpt-5", Args: map[string]any{"path": "/tmp/x"}}, seen)
 
 	span, a := onlySpan(t, sr)
-	assert.Equal(t, "denied", a[otelx.KeyStatus].AsString())
-	assert.Equal(t, "tool call denied: bob may not delete files", a[otelx.KeyToolCallResult].AsString())
+	assert.Equal(t, "denied", a[spanattr.KeyStatus].AsString())
+	assert.Equal(t, "tool call denied: bob may not delete files", a[spanattr.KeyToolCallResult].AsString())
 	assert.Equal(t, codes.Error, span.Status().Code)
 
 	// The same authorizer lets alice's call run.
@@ -179,9 +180,9 @@ func TestPanicRecordedAndReraised(t *testing.T) {
 
 	assert.PanicsWithValue(t, "index out of range", func() { _, _ = tool(runCtx(), nil) })
 	span, a := onlySpan(t, sr)
-	assert.Equal(t, "error", a[otelx.KeyStatus].AsString())
-	assert.Equal(t, "panic: index out of range", a[otelx.KeyToolCallResult].AsString())
-	assert.Equal(t, "panic", a[otelx.KeyErrorType].AsString())
+	assert.Equal(t, "error", a[spanattr.KeyStatus].AsString())
+	assert.Equal(t, "panic: index out of range", a[spanattr.KeyToolCallResult].AsString())
+	assert.Equal(t, "panic", a[spanattr.KeyErrorType].AsString())
 	assert.Equal(t, codes.Error, span.Status().Code)
 	assert.False(t, span.EndTime().IsZero())
 }
@@ -193,9 +194,9 @@ func TestOverridesWinOverContext(t *testing.T) {
 	_, err := tool(runCtx(), nil)
 	require.NoError(t, err)
 	_, a := onlySpan(t, sr)
-	assert.Equal(t, "svc-batch", a[otelx.KeyEndUserID].AsString())
-	assert.Equal(t, "local", a[otelx.KeyProviderName].AsString())
-	assert.Equal(t, "llama", a[otelx.KeyRequestModel].AsString())
+	assert.Equal(t, "svc-batch", a[spanattr.KeyEndUserID].AsString())
+	assert.Equal(t, "local", a[spanattr.KeyProviderName].AsString())
+	assert.Equal(t, "llama", a[spanattr.KeyRequestModel].AsString())
 }
 
 func TestNoContextNoAttributes(t *testing.T) {
@@ -204,7 +205,7 @@ func TestNoContextNoAttributes(t *testing.T) {
 	_, err := tool(context.Background(), nil)
 	require.NoError(t, err)
 	_, a := onlySpan(t, sr)
-	for _, k := range []attribute.Key{otelx.KeyEndUserID, otelx.KeyProviderName, otelx.KeyRequestModel, otelx.KeyToolCallID} {
+	for _, k := range []attribute.Key{spanattr.KeyEndUserID, spanattr.KeyProviderName, spanattr.KeyRequestModel, spanattr.KeyToolCallID} {
 		_, ok := a[k]
 		assert.False(t, ok, "%s is not set when unknown", k)
 	}
@@ -233,7 +234,7 @@ func TestTruncationMultiByte(t *testing.T) {
 			_, err := tool(runCtx(), tt.args)
 			require.NoError(t, err)
 			_, a := onlySpan(t, sr)
-			got := a[otelx.KeyToolCallArguments].AsString()
+			got := a[spanattr.KeyToolCallArguments].AsString()
 			assert.Equal(t, tt.want, got)
 			assert.True(t, json.Valid([]byte(got)))
 		})
@@ -248,8 +249,8 @@ func TestSnippetCountsCodePoints(t *testing.T) {
 	_, err := tool(runCtx(), nil)
 	require.NoError(t, err)
 	_, a := onlySpan(t, sr)
-	assert.Equal(t, int64(400), a[otelx.KeyResultChars].AsInt64())
-	assert.Equal(t, strings.Repeat("日本", 150), a[otelx.KeyToolCallResult].AsString())
+	assert.Equal(t, int64(400), a[spanattr.KeyResultChars].AsInt64())
+	assert.Equal(t, strings.Repeat("日本", 150), a[spanattr.KeyToolCallResult].AsString())
 }
 
 func TestLimitOptions(t *testing.T) {
@@ -259,9 +260,9 @@ func TestLimitOptions(t *testing.T) {
 	_, err := tool(runCtx(), map[string]any{"s": "ünïcode"})
 	require.NoError(t, err)
 	_, a := onlySpan(t, sr)
-	assert.Equal(t, `{"s":"ünï …[7 chars total]"}`, a[otelx.KeyToolCallArguments].AsString())
-	assert.Equal(t, "ab", a[otelx.KeyToolCallResult].AsString())
-	assert.Equal(t, int64(6), a[otelx.KeyResultChars].AsInt64())
+	assert.Equal(t, `{"s":"ünï …[7 chars total]"}`, a[spanattr.KeyToolCallArguments].AsString())
+	assert.Equal(t, "ab", a[spanattr.KeyToolCallResult].AsString())
+	assert.Equal(t, int64(6), a[spanattr.KeyResultChars].AsInt64())
 }
 
 type searchIn struct {
@@ -289,8 +290,8 @@ func TestWrapFuncTyped(t *testing.T) {
 	assert.Equal(t, searchOut{Hits: []string{"golang<1>"}}, out)
 
 	_, a := onlySpan(t, sr)
-	assert.Equal(t, `{"query":"gola …[6 chars total]","limit":2}`, a[otelx.KeyToolCallArguments].AsString(), "struct field order, truncated, no HTML escaping")
-	assert.Equal(t, `{"hits":["golang<1>"]}`, a[otelx.KeyToolCallResult].AsString())
+	assert.Equal(t, `{"query":"gola …[6 chars total]","limit":2}`, a[spanattr.KeyToolCallArguments].AsString(), "struct field order, truncated, no HTML escaping")
+	assert.Equal(t, `{"hits":["golang<1>"]}`, a[spanattr.KeyToolCallResult].AsString())
 
 	tests := []struct {
 		name     string
@@ -316,8 +317,8 @@ func TestWrapFuncTyped(t *testing.T) {
 			sr.Reset()
 			require.NoError(t, tt.call())
 			_, a := onlySpan(t, sr)
-			assert.Equal(t, tt.wantArgs, a[otelx.KeyToolCallArguments].AsString())
-			assert.Equal(t, tt.wantRes, a[otelx.KeyToolCallResult].AsString())
+			assert.Equal(t, tt.wantArgs, a[spanattr.KeyToolCallArguments].AsString())
+			assert.Equal(t, tt.wantRes, a[spanattr.KeyToolCallResult].AsString())
 		})
 	}
 }
@@ -347,7 +348,7 @@ func TestHostileArgumentsStayValidJSON(t *testing.T) {
 	_, err := tool(runCtx(), tests)
 	require.NoError(t, err)
 	_, a := onlySpan(t, sr)
-	got := a[otelx.KeyToolCallArguments].AsString()
+	got := a[spanattr.KeyToolCallArguments].AsString()
 	require.True(t, json.Valid([]byte(got)), got)
 	assert.NotContains(t, got, "\n")
 	assert.NotContains(t, got, "\u2028")
@@ -392,10 +393,10 @@ func TestConcurrentCallsKeepTheirOwnAttributes(t *testing.T) {
 	for _, s := range spans {
 		a := attrs(s)
 		var args struct{ N int }
-		require.NoError(t, json.Unmarshal([]byte(a[otelx.KeyToolCallArguments].AsString()), &args))
-		assert.Equal(t, fmt.Sprint(args.N), a[otelx.KeyToolCallResult].AsString())
-		assert.Equal(t, fmt.Sprintf("user%d", args.N/calls), a[otelx.KeyEndUserID].AsString())
-		seen[a[otelx.KeyToolCallArguments].AsString()] = true
+		require.NoError(t, json.Unmarshal([]byte(a[spanattr.KeyToolCallArguments].AsString()), &args))
+		assert.Equal(t, fmt.Sprint(args.N), a[spanattr.KeyToolCallResult].AsString())
+		assert.Equal(t, fmt.Sprintf("user%d", args.N/calls), a[spanattr.KeyEndUserID].AsString())
+		seen[a[spanattr.KeyToolCallArguments].AsString()] = true
 	}
 	assert.Len(t, seen, goroutines*calls, "every call's arguments once")
 }
@@ -412,7 +413,7 @@ func TestArgumentsRecordedAsCalled(t *testing.T) {
 	_, err := tool(runCtx(), map[string]any{"path": "notes.txt", "mode": "append"})
 	require.NoError(t, err)
 	_, a := onlySpan(t, sr)
-	assert.JSONEq(t, `{"mode":"append","path":"notes.txt"}`, a[otelx.KeyToolCallArguments].AsString())
+	assert.JSONEq(t, `{"mode":"append","path":"notes.txt"}`, a[spanattr.KeyToolCallArguments].AsString())
 }
 
 // seenSampler samples everything and keeps the attributes it was shown.
@@ -439,7 +440,7 @@ func TestSamplersSeeTheCallAtStart(t *testing.T) {
 		keys[kv.Key] = kv.Value.String()
 	}
 	assert.Equal(t, map[attribute.Key]string{
-		otelx.KeyOperationName: "execute_tool", otelx.KeyToolName: "search", otelx.KeyToolCallID: "call_1",
-		otelx.KeyProviderName: "anthropic", otelx.KeyRequestModel: "claude-sonnet-4-5", otelx.KeyEndUserID: "alice",
+		spanattr.KeyOperationName: "execute_tool", spanattr.KeyToolName: "search", spanattr.KeyToolCallID: "call_1",
+		spanattr.KeyProviderName: "anthropic", spanattr.KeyRequestModel: "claude-sonnet-4-5", spanattr.KeyEndUserID: "alice",
 	}, keys)
 }

@@ -8,12 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-
-	"github.com/toolaudit/toolaudit/otelx"
 )
 
 // TestInvokeRemembersBoundedNames calls Invoke with more distinct tool
@@ -39,9 +39,9 @@ func TestInvokeRemembersBoundedNames(t *testing.T) {
 	require.Len(t, spans, calls)
 	for i, s := range spans {
 		name := fmt.Sprintf("tool%d", i%(2*maxCachedNames))
-		require.Equal(t, otelx.SpanNamePrefix+name, s.Name(), i)
-		require.Equal(t, name, otelx.ReadToolCall(s.Attributes()).Tool, i)
-		require.Equal(t, fmt.Sprintf(`{"i":%d}`, i), otelx.ReadToolCall(s.Attributes()).Arguments, i)
+		require.Equal(t, spanattr.SpanNamePrefix+name, s.Name(), i)
+		require.Equal(t, name, spanattr.Read(s.Attributes()).Tool, i)
+		require.Equal(t, fmt.Sprintf(`{"i":%d}`, i), spanattr.Read(s.Attributes()).Arguments, i)
 	}
 }
 
@@ -58,13 +58,13 @@ func TestInvokeCutsLongNames(t *testing.T) {
 	want := strings.Repeat("é", maxToolName) + "…"
 	spans := rec.Ended()
 	require.Len(t, spans, 1)
-	assert.Equal(t, otelx.SpanNamePrefix+want, spans[0].Name())
-	assert.Equal(t, want, otelx.ReadToolCall(spans[0].Attributes()).Tool)
+	assert.Equal(t, spanattr.SpanNamePrefix+want, spans[0].Name())
+	assert.Equal(t, want, spanattr.Read(spans[0].Attributes()).Tool)
 
 	short := strings.Repeat("é", maxToolName)
 	_, err = m.Invoke(context.Background(), short, map[string]any{}, func(context.Context) (Result, error) { return Result{}, nil })
 	require.NoError(t, err)
-	assert.Equal(t, short, otelx.ReadToolCall(rec.Ended()[1].Attributes()).Tool, "a name of 256 code points is kept whole")
+	assert.Equal(t, short, spanattr.Read(rec.Ended()[1].Attributes()).Tool, "a name of 256 code points is kept whole")
 }
 
 // TestLongErrorMessageCutInStatus fails a call with an error message of a
@@ -81,7 +81,7 @@ func TestLongErrorMessageCutInStatus(t *testing.T) {
 	spans := rec.Ended()
 	require.Len(t, spans, 1)
 	assert.Equal(t, strings.Repeat("é", maxDescription)+"…", spans[0].Status().Description)
-	c := otelx.ReadToolCall(spans[0].Attributes())
+	c := spanattr.Read(spans[0].Attributes())
 	assert.Equal(t, int64(1_000_000), c.ResultChars)
 	assert.Equal(t, strings.Repeat("é", DefaultSnippetLimit), c.Result)
 }

@@ -6,11 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/toolaudit/toolaudit"
-	"github.com/toolaudit/toolaudit/otelx"
 )
 
 type loginIn struct {
@@ -42,7 +43,7 @@ func TestRedactionByDefault(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "hunter2", seen["Password"], "the tool gets the real value")
 	_, a := onlySpan(t, sr)
-	got := a[otelx.KeyToolCallArguments].AsString()
+	got := a[spanattr.KeyToolCallArguments].AsString()
 	assert.Equal(t, `{"Password":"[REDACTED]","credentials":{"access_token":"[REDACTED]","nested":[{"X-Api-Key":"[REDACTED]"}]},"max_tokens":100,"private_key":"[REDACTED]","raw":{"cookie":"[REDACTED]","q":"x"},"user":"alice"}`, got)
 	for _, secret := range []string{"hunter2", "abc", "k1", "BEGIN", "sess=1"} {
 		assert.NotContains(t, got, secret)
@@ -59,7 +60,7 @@ func TestRedactionTypedInput(t *testing.T) {
 	_, err := tool(runCtx(), in)
 	require.NoError(t, err)
 	_, a := onlySpan(t, sr)
-	assert.Equal(t, `{"user":"bob","password":"[REDACTED]","headers":{"Accept":"json","Authorization":"[REDACTED]"},"opts":{"apiKey":"[REDACTED]","max_tokens":5}}`, a[otelx.KeyToolCallArguments].AsString())
+	assert.Equal(t, `{"user":"bob","password":"[REDACTED]","headers":{"Accept":"json","Authorization":"[REDACTED]"},"opts":{"apiKey":"[REDACTED]","max_tokens":5}}`, a[spanattr.KeyToolCallArguments].AsString())
 }
 
 func TestRedactionHMACAndCustomKeys(t *testing.T) {
@@ -70,7 +71,7 @@ func TestRedactionHMACAndCustomKeys(t *testing.T) {
 	require.NoError(t, err)
 	_, a := onlySpan(t, sr)
 	var m map[string]string
-	got := a[otelx.KeyToolCallArguments].AsString()
+	got := a[spanattr.KeyToolCallArguments].AsString()
 	require.NoError(t, json.Unmarshal([]byte(strings.Replace(got, `"token":"visible",`, "", 1)), &m), got)
 	// HMAC-SHA256("k", "hunter2"), as Python's hmac module computes it.
 	assert.Equal(t, "hmac-sha256:0cd9cde64b418f83ab6358d5fa0fb2b0264ba58b97196e7a99d4b6317f0169c5", m["password"])
@@ -83,7 +84,7 @@ func TestRedactionHMACAndCustomKeys(t *testing.T) {
 	_, err = off(runCtx(), map[string]any{"password": "p"})
 	require.NoError(t, err)
 	_, a = onlySpan(t, sr)
-	assert.Equal(t, `{"password":"p"}`, a[otelx.KeyToolCallArguments].AsString())
+	assert.Equal(t, `{"password":"p"}`, a[spanattr.KeyToolCallArguments].AsString())
 }
 
 func TestResultRedactor(t *testing.T) {
@@ -97,6 +98,6 @@ func TestResultRedactor(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "HOME=/root SECRET=s3cr3t", out, "the caller gets the real result")
 	_, a := onlySpan(t, sr)
-	assert.Equal(t, "HOME=/root SECRET=***", a[otelx.KeyToolCallResult].AsString())
-	assert.Equal(t, int64(21), a[otelx.KeyResultChars].AsInt64())
+	assert.Equal(t, "HOME=/root SECRET=***", a[spanattr.KeyToolCallResult].AsString())
+	assert.Equal(t, int64(21), a[spanattr.KeyResultChars].AsInt64())
 }

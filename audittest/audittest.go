@@ -9,10 +9,9 @@
 package audittest
 
 import (
+	"github.com/toolaudit/toolaudit/internal/spanattr"
 	"go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-
-	"github.com/toolaudit/toolaudit/otelx"
 )
 
 // Call is what one tool span recorded.
@@ -45,12 +44,12 @@ func (r *Recorder) Calls() []Call {
 	var out []Call
 	for _, s := range r.sr.Ended() {
 		attrs := s.Attributes()
-		if !otelx.IsToolSpan(attrs) {
+		if !spanattr.IsToolSpan(attrs) {
 			continue
 		}
-		tc := otelx.ReadToolCall(attrs)
+		tc := spanattr.Read(attrs)
 		c := Call{Tool: tc.Tool, Status: tc.Status, Args: tc.Arguments, Result: tc.Result,
-			User: tc.User, Engine: tc.Provider, Model: tc.Model, CallID: tc.CallID}
+			User: tc.User, Engine: tc.Engine, Model: tc.Model, CallID: tc.CallID}
 		out = append(out, c)
 	}
 	return out

@@ -34,6 +34,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -42,7 +44,6 @@ import (
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/internal/jsonw"
 	"github.com/toolaudit/toolaudit/internal/layout"
-	"github.com/toolaudit/toolaudit/otelx"
 )
 
 // Unattributed is the reserved folder for tool spans without a user or with
@@ -223,7 +224,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if e.closed {
 		n := 0
 		for _, s := range spans {
-			if otelx.IsToolSpan(s.Attributes()) {
+			if spanattr.IsToolSpan(s.Attributes()) {
 				n++
 			}
 		}
@@ -246,7 +247,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	n := 0
 	for _, s := range spans {
 		attrs := s.Attributes()
-		if !otelx.IsToolSpan(attrs) {
+		if !spanattr.IsToolSpan(attrs) {
 			continue
 		}
 		entry := e.entryOf(s, attrs)
@@ -297,7 +298,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 // encoding).
 func (e *Exporter) checkLimits(spans []sdktrace.ReadOnlySpan) {
 	for _, s := range spans {
-		if !otelx.IsToolSpan(s.Attributes()) {
+		if !spanattr.IsToolSpan(s.Attributes()) {
 			continue
 		}
 		if n := s.DroppedAttributes(); n > 0 {
@@ -475,13 +476,13 @@ func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) 
 		TraceID:  unsafe.String(&e.ids[0], 32),
 		SpanID:   unsafe.String(&e.ids[32], 16),
 	}
-	c := otelx.ReadToolCall(attrs)
-	en.User, en.Engine, en.Model, en.Tool = c.User, c.Provider, c.Model, c.Tool
+	c := spanattr.Read(attrs)
+	en.User, en.Engine, en.Model, en.Tool = c.User, c.Engine, c.Model, c.Tool
 	en.Status, en.ResultChars, en.ResultSnippet, en.CallID = toolaudit.Status(c.Status), int(c.ResultChars), c.Result, c.CallID
 	// Read-only view: AppendJSON copies it into the line as it is.
 	en.Args = unsafe.Slice(unsafe.StringData(c.Arguments), len(c.Arguments))
 	if en.Tool == "" {
-		en.Tool = strings.TrimPrefix(s.Name(), otelx.SpanNamePrefix)
+		en.Tool = strings.TrimPrefix(s.Name(), spanattr.SpanNamePrefix)
 	}
 	if en.Status == "" {
 		// A tool span from other instrumentation: its span status says.

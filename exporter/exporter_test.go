@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
@@ -32,20 +34,20 @@ func toolStub(user, tool, args, status string, end time.Time, n int) tracetest.S
 	tid := trace.TraceID{0xab, byte(n >> 8), byte(n)}
 	sid := trace.SpanID{0xcd, byte(n >> 8), byte(n)}
 	a := []attribute.KeyValue{
-		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
-		otelx.KeyToolName.String(tool),
-		otelx.KeyProviderName.String("anthropic"),
-		otelx.KeyRequestModel.String("claude"),
-		otelx.KeyToolCallArguments.String(args),
-		otelx.KeyStatus.String(status),
-		otelx.KeyResultChars.Int(5),
-		otelx.KeyToolCallResult.String("hello"),
+		spanattr.KeyOperationName.String(spanattr.OperationExecuteTool),
+		spanattr.KeyToolName.String(tool),
+		spanattr.KeyProviderName.String("anthropic"),
+		spanattr.KeyRequestModel.String("claude"),
+		spanattr.KeyToolCallArguments.String(args),
+		spanattr.KeyStatus.String(status),
+		spanattr.KeyResultChars.Int(5),
+		spanattr.KeyToolCallResult.String("hello"),
 	}
 	if user != "" {
-		a = append(a, otelx.KeyEndUserID.String(user))
+		a = append(a, spanattr.KeyEndUserID.String(user))
 	}
 	return tracetest.SpanStub{
-		Name:        otelx.SpanNamePrefix + tool,
+		Name:        spanattr.SpanNamePrefix + tool,
 		SpanContext: trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid}),
 		StartTime:   end.Add(-1500 * time.Microsecond),
 		EndTime:     end,
@@ -67,7 +69,7 @@ func TestExactLines(t *testing.T) {
 	require.NoError(t, err)
 	end := time.Date(2026, 11, 27, 8, 30, 0, 999e6, time.UTC)
 	s1 := toolStub("alice", "search", `{"q":"café <b>"}`, "ok", end, 1)
-	s1.Attributes = append(s1.Attributes, otelx.KeyToolCallID.String("toolu_01"))
+	s1.Attributes = append(s1.Attributes, spanattr.KeyToolCallID.String("toolu_01"))
 	other := tracetest.SpanStub{Name: "GET /", EndTime: end, Attributes: []attribute.KeyValue{attribute.String("http.method", "GET")}}
 	s2 := toolStub("alice", "rm", `{}`, "denied", end.Add(time.Second), 2)
 
@@ -130,7 +132,7 @@ func TestForeignToolSpanAndMissingUser(t *testing.T) {
 		StartTime:  end.Add(-time.Millisecond),
 		EndTime:    end,
 		Status:     sdktrace.Status{Code: codes.Error, Description: "timeout"},
-		Attributes: []attribute.KeyValue{otelx.KeyOperationName.String("execute_tool"), otelx.KeyEndUserID.String("carol")},
+		Attributes: []attribute.KeyValue{spanattr.KeyOperationName.String("execute_tool"), spanattr.KeyEndUserID.String("carol")},
 	}
 	noUser := toolStub("", "x", `{}`, "ok", end, 1)
 	badUser := toolStub("../../etc", "x", `{}`, "ok", end, 2)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
@@ -17,7 +19,6 @@ import (
 
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/exporter"
-	"github.com/toolaudit/toolaudit/otelx"
 )
 
 var day = time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
@@ -93,7 +94,7 @@ func TestLineCapShrinksNeverDrops(t *testing.T) {
 	}
 	keysJSON, _ := json.Marshal(hugeKeys)
 	worse := toolStub("pat", strings.Repeat("t", 1<<20), string(keysJSON), "ok", day, 2)
-	worse.Attributes = append(worse.Attributes, otelx.KeyToolCallResult.String(strings.Repeat("r", 10<<20)))
+	worse.Attributes = append(worse.Attributes, spanattr.KeyToolCallResult.String(strings.Repeat("r", 10<<20)))
 	invalid := toolStub("pat", "x", `{"a":"`+strings.Repeat("x", 100<<10), "ok", day, 3)
 	require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{huge, worse, invalid}.Snapshots()))
 
@@ -115,7 +116,7 @@ func TestHostileFieldsStayOneLine(t *testing.T) {
 	exp, err := exporter.New(root, exporter.WithUTC())
 	require.NoError(t, err)
 	s := toolStub("quinn", "a\nb\u2028c\x00\xff", `{"a":"x\u2028y"}`, "ok\r\n", day, 1)
-	s.Attributes = append(s.Attributes, otelx.KeyProviderName.String("\x1b[31mred"), otelx.KeyToolCallArguments.String("{\"a\":\"\u2029\",\n\"b\":\"\x85\"}"))
+	s.Attributes = append(s.Attributes, spanattr.KeyProviderName.String("\x1b[31mred"), spanattr.KeyToolCallArguments.String("{\"a\":\"\u2029\",\n\"b\":\"\x85\"}"))
 	require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{s}.Snapshots()))
 	lines := readLines(t, filepath.Join(root, "quinn", "tool_audit", "2026-03-04.jsonl"))
 	require.Len(t, lines, 1)

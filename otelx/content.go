@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -17,7 +19,7 @@ import (
 const EnvCaptureContent = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
 // contentKeys are the attributes that hold content: opt-in for backends.
-var contentKeys = [...]attribute.Key{KeyToolCallArguments, KeyToolCallResult}
+var contentKeys = [...]attribute.Key{spanattr.KeyToolCallArguments, spanattr.KeyToolCallResult}
 
 func isContent(k attribute.Key) bool {
 	for _, c := range contentKeys {

@@ -3,9 +3,6 @@ package otelx_test
 import (
 	"bytes"
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,20 +12,20 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
-	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/toolaudit/toolaudit/otelx"
 )
 
 func startTool(ctx context.Context, tr trace.Tracer) trace.Span {
-	_, span := tr.Start(ctx, "execute_tool t", trace.WithAttributes(otelx.KeyOperationName.String(otelx.OperationExecuteTool)))
+	_, span := tr.Start(ctx, "execute_tool t", trace.WithAttributes(spanattr.KeyOperationName.String(spanattr.OperationExecuteTool)))
 	return span
 }
 
@@ -78,7 +75,7 @@ func TestSamplingDoesNotThinTheAudit(t *testing.T) {
 	assert.Equal(t, calls, audit.count(), "every tool span reaches the audit")
 	tools, others := 0, 0
 	for _, s := range spans {
-		if otelx.IsToolSpan(s.Attributes) {
+		if spanattr.IsToolSpan(s.Attributes) {
 			tools++
 		} else {
 			others++
@@ -92,11 +89,11 @@ func TestSamplingDoesNotThinTheAudit(t *testing.T) {
 
 func TestAuditSamplerKeepsDecisionsItNeedNotChange(t *testing.T) {
 	s := otelx.AuditSampler(sdktrace.NeverSample())
-	tool := s.ShouldSample(sdktrace.SamplingParameters{Name: "execute_tool x", Attributes: []attribute.KeyValue{otelx.KeyOperationName.String("execute_tool")}})
+	tool := s.ShouldSample(sdktrace.SamplingParameters{Name: "execute_tool x", Attributes: []attribute.KeyValue{spanattr.KeyOperationName.String("execute_tool")}})
 	assert.Equal(t, sdktrace.RecordOnly, tool.Decision)
-	other := s.ShouldSample(sdktrace.SamplingParameters{Name: "chat", Attributes: []attribute.KeyValue{otelx.KeyOperationName.String("chat")}})
+	other := s.ShouldSample(sdktrace.SamplingParameters{Name: "chat", Attributes: []attribute.KeyValue{spanattr.KeyOperationName.String("chat")}})
 	assert.Equal(t, sdktrace.Drop, other.Decision)
-	kept := otelx.AuditSampler(sdktrace.AlwaysSample()).ShouldSample(sdktrace.SamplingParameters{Attributes: []attribute.KeyValue{otelx.KeyOperationName.String("execute_tool")}})
+	kept := otelx.AuditSampler(sdktrace.AlwaysSample()).ShouldSample(sdktrace.SamplingParameters{Attributes: []attribute.KeyValue{spanattr.KeyOperationName.String("execute_tool")}})
 	assert.Equal(t, sdktrace.RecordAndSample, kept.Decision)
 	assert.Equal(t, "AuditSampler{AlwaysOffSampler}", s.Description())
 }
@@ -171,10 +168,10 @@ func TestForwardersGetContentOnlyWhenOptedIn(t *testing.T) {
 			tp, err := otelx.NewTracerProvider(audit, append(tt.opts, otelx.WithForwarder(fwd))...)
 			require.NoError(t, err)
 			_, span := tp.Tracer("t").Start(context.Background(), "execute_tool x", trace.WithAttributes(
-				otelx.KeyOperationName.String(otelx.OperationExecuteTool),
-				otelx.KeyToolCallArguments.String(`{"q":"private"}`),
-				otelx.KeyToolCallResult.String("private result"),
-				otelx.KeyToolName.String("x")))
+				spanattr.KeyOperationName.String(spanattr.OperationExecuteTool),
+				spanattr.KeyToolCallArguments.String(`{"q":"private"}`),
+				spanattr.KeyToolCallResult.String("private result"),
+				spanattr.KeyToolName.String("x")))
 			span.End()
 			require.NoError(t, tp.ForceFlush(context.Background()))
 			spans := fwd.GetSpans()
@@ -183,9 +180,9 @@ func TestForwardersGetContentOnlyWhenOptedIn(t *testing.T) {
 			for _, kv := range spans[0].Attributes {
 				keys[kv.Key] = true
 			}
-			assert.Equal(t, tt.content, keys[otelx.KeyToolCallArguments])
-			assert.Equal(t, tt.content, keys[otelx.KeyToolCallResult])
-			assert.True(t, keys[otelx.KeyToolName], "other attributes stay")
+			assert.Equal(t, tt.content, keys[spanattr.KeyToolCallArguments])
+			assert.Equal(t, tt.content, keys[spanattr.KeyToolCallResult])
+			assert.True(t, keys[spanattr.KeyToolName], "other attributes stay")
 			audit.mu.Lock()
 			assert.Len(t, audit.spans[0].Attributes(), 4, "the audit always has the content")
 			audit.mu.Unlock()
@@ -206,17 +203,17 @@ func TestForwardedContentCut(t *testing.T) {
 	// limit falls inside one.
 	args := `{"q":"` + strings.Repeat("é", otelx.MaxForwardedContent) + `"}`
 	_, span := tp.Tracer("t").Start(context.Background(), "execute_tool x", trace.WithAttributes(
-		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
-		otelx.KeyToolCallArguments.String(args),
-		otelx.KeyToolCallResult.String("small result"),
-		otelx.KeyToolName.String("x")))
+		spanattr.KeyOperationName.String(spanattr.OperationExecuteTool),
+		spanattr.KeyToolCallArguments.String(args),
+		spanattr.KeyToolCallResult.String("small result"),
+		spanattr.KeyToolName.String("x")))
 	span.End()
 	require.NoError(t, tp.ForceFlush(context.Background()))
 	defer func() { require.NoError(t, tp.Shutdown(context.Background())) }()
 
 	spans := fwd.GetSpans()
 	require.Len(t, spans, 1)
-	got := otelx.ReadToolCall(spans[0].Attributes)
+	got := spanattr.Read(spans[0].Attributes)
 	assert.True(t, strings.HasSuffix(got.Arguments, "…"), "cut arguments end with an ellipsis")
 	cut := strings.TrimSuffix(got.Arguments, "…")
 	assert.LessOrEqual(t, len(cut), otelx.MaxForwardedContent)
@@ -228,77 +225,7 @@ func TestForwardedContentCut(t *testing.T) {
 
 	audit.mu.Lock()
 	defer audit.mu.Unlock()
-	assert.Equal(t, args, otelx.ReadToolCall(audit.spans[0].Attributes()).Arguments, "the audit gets the whole value")
-}
-
-func TestOTLPFromEnvironment(t *testing.T) {
-	t.Setenv(otelx.EnvOTLPEndpoint, "")
-	t.Setenv(otelx.EnvOTLPTracesEndpoint, "")
-	assert.False(t, otelx.OTLPConfigured())
-	t.Setenv(otelx.EnvOTLPTracesEndpoint, "http://127.0.0.1:1/v1/traces")
-	assert.True(t, otelx.OTLPConfigured())
-
-	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "")
-	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "")
-	assert.Equal(t, "http/protobuf", otelx.OTLPProtocol())
-	for _, p := range []string{"grpc", "http/protobuf"} {
-		t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", p)
-		exp, err := otelx.NewOTLPExporter(context.Background())
-		require.NoError(t, err, p)
-		require.NoError(t, exp.Shutdown(context.Background()))
-	}
-	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json")
-	_, err := otelx.NewTracerProvider(nil, otelx.WithOTLP())
-	require.ErrorContains(t, err, `OTLP protocol "http/json" is not supported`)
-}
-
-// TestOTLPDelivers forwards over OTLP/HTTP to a local receiver and decodes
-// what arrives.
-func TestOTLPDelivers(t *testing.T) {
-	var mu sync.Mutex
-	var names []string
-	var keys []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var req coltracepb.ExportTraceServiceRequest
-		if err := proto.Unmarshal(body, &req); err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			return
-		}
-		mu.Lock()
-		for _, rs := range req.ResourceSpans {
-			for _, ss := range rs.ScopeSpans {
-				for _, s := range ss.Spans {
-					names = append(names, s.Name)
-					for _, kv := range s.Attributes {
-						keys = append(keys, kv.Key)
-					}
-				}
-			}
-		}
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		out, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
-		w.Write(out)
-	}))
-	defer srv.Close()
-	t.Setenv(otelx.EnvOTLPTracesEndpoint, srv.URL+"/v1/traces")
-	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")
-	t.Setenv(otelx.EnvCaptureContent, "")
-	audit := &slowExporter{}
-	tp, err := otelx.NewTracerProvider(audit, otelx.WithOTLP())
-	require.NoError(t, err)
-	_, span := tp.Tracer("t").Start(context.Background(), "execute_tool search", trace.WithAttributes(
-		otelx.KeyOperationName.String(otelx.OperationExecuteTool), otelx.KeyToolName.String("search"),
-		otelx.KeyToolCallArguments.String(`{"q":"secret"}`)))
-	span.End()
-	require.NoError(t, tp.Shutdown(context.Background()))
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, []string{"execute_tool search"}, names)
-	assert.Contains(t, keys, string(otelx.KeyToolName))
-	assert.NotContains(t, keys, string(otelx.KeyToolCallArguments), "content is opt-in for backends")
-	assert.Equal(t, 1, audit.count())
+	assert.Equal(t, args, spanattr.Read(audit.spans[0].Attributes()).Arguments, "the audit gets the whole value")
 }
 
 // TestReadToolCall reads every field, from keys that share no memory with
@@ -307,29 +234,29 @@ func TestReadToolCall(t *testing.T) {
 	fresh := func(k attribute.Key) attribute.Key { return attribute.Key(string([]byte(k))) }
 	// Each foreign key comes after the key of ours it could be taken for.
 	attrs := []attribute.KeyValue{
-		fresh(otelx.KeyOperationName).String(otelx.OperationExecuteTool),
-		fresh(otelx.KeyToolName).String("search"),
+		fresh(spanattr.KeyOperationName).String(spanattr.OperationExecuteTool),
+		fresh(spanattr.KeyToolName).String("search"),
 		attribute.String("gen_ai.tool.nam_", "not the tool"), // the length of KeyToolName and KeyStatus
-		fresh(otelx.KeyToolCallID).String("toolu_01"),
-		fresh(otelx.KeyToolCallArguments).String(`{"q":"x"}`),
-		fresh(otelx.KeyToolCallResult).String("3 results"),
-		fresh(otelx.KeyProviderName).String("anthropic"),
-		fresh(otelx.KeyRequestModel).String("claude"),
+		fresh(spanattr.KeyToolCallID).String("toolu_01"),
+		fresh(spanattr.KeyToolCallArguments).String(`{"q":"x"}`),
+		fresh(spanattr.KeyToolCallResult).String("3 results"),
+		fresh(spanattr.KeyProviderName).String("anthropic"),
+		fresh(spanattr.KeyRequestModel).String("claude"),
 		attribute.String("gen_ai.request.mode_", "not the model"), // the length of KeyProviderName and KeyRequestModel
-		fresh(otelx.KeyEndUserID).String("alice"),
-		fresh(otelx.KeyErrorType).String("not the user"), // the length of KeyEndUserID
-		fresh(otelx.KeyStatus).String("denied"),
+		fresh(spanattr.KeyEndUserID).String("alice"),
+		fresh(spanattr.KeyErrorType).String("not the user"), // the length of KeyEndUserID
+		fresh(spanattr.KeyStatus).String("denied"),
 		attribute.String("toolaudit.statu_", "not the status"),
-		fresh(otelx.KeyResultChars).Int(9),
+		fresh(spanattr.KeyResultChars).Int(9),
 		attribute.Int("toolaudit.result_charz", 1),
 	}
-	assert.Equal(t, otelx.ToolCall{
-		Tool: "search", CallID: "toolu_01", Arguments: `{"q":"x"}`, Result: "3 results", Provider: "anthropic",
+	assert.Equal(t, spanattr.ToolCall{
+		Tool: "search", CallID: "toolu_01", Arguments: `{"q":"x"}`, Result: "3 results", Engine: "anthropic",
 		Model: "claude", User: "alice", Status: "denied", ResultChars: 9,
-	}, otelx.ReadToolCall(attrs))
-	assert.True(t, otelx.IsToolSpan(attrs))
-	assert.Equal(t, otelx.ToolCall{Tool: "t"}, otelx.ReadToolCall([]attribute.KeyValue{otelx.KeyToolName.String("t")}), "missing ones stay zero")
-	assert.Equal(t, otelx.ToolCall{}, otelx.ReadToolCall(nil))
+	}, spanattr.Read(attrs))
+	assert.True(t, spanattr.IsToolSpan(attrs))
+	assert.Equal(t, spanattr.ToolCall{Tool: "t"}, spanattr.Read([]attribute.KeyValue{spanattr.KeyToolName.String("t")}), "missing ones stay zero")
+	assert.Equal(t, spanattr.ToolCall{}, spanattr.Read(nil))
 }
 
 // BenchmarkReadToolCall reads the call of 512 tool spans' attributes, as
@@ -339,23 +266,23 @@ func BenchmarkReadToolCall(b *testing.B) {
 	spans := make([][]attribute.KeyValue, 512)
 	for i := range spans {
 		spans[i] = []attribute.KeyValue{
-			otelx.KeyOperationName.String(otelx.OperationExecuteTool),
-			otelx.KeyToolName.String("search"),
-			otelx.KeyProviderName.String("anthropic"),
-			otelx.KeyRequestModel.String("claude"),
-			otelx.KeyEndUserID.String("user" + strconv.Itoa(i%4)),
-			otelx.KeyToolCallArguments.String(`{"q":"x"}`),
-			otelx.KeyStatus.String("ok"),
-			otelx.KeyResultChars.Int(5),
-			otelx.KeyToolCallResult.String("hello"),
+			spanattr.KeyOperationName.String(spanattr.OperationExecuteTool),
+			spanattr.KeyToolName.String("search"),
+			spanattr.KeyProviderName.String("anthropic"),
+			spanattr.KeyRequestModel.String("claude"),
+			spanattr.KeyEndUserID.String("user" + strconv.Itoa(i%4)),
+			spanattr.KeyToolCallArguments.String(`{"q":"x"}`),
+			spanattr.KeyStatus.String("ok"),
+			spanattr.KeyResultChars.Int(5),
+			spanattr.KeyToolCallResult.String("hello"),
 		}
 	}
 	b.Run("ours", func(b *testing.B) {
 		n := 0
 		for b.Loop() {
 			for _, attrs := range spans {
-				if otelx.IsToolSpan(attrs) {
-					n += len(otelx.ReadToolCall(attrs).User)
+				if spanattr.IsToolSpan(attrs) {
+					n += len(spanattr.Read(attrs).User)
 				}
 			}
 		}
@@ -389,17 +316,17 @@ func TestSpanLimitsCutForwardersNotTheAudit(t *testing.T) {
 	referenceTP := sdktrace.NewTracerProvider(sdktrace.WithSyncer(reference)) // reads the same limits
 
 	start := []attribute.KeyValue{
-		otelx.KeyOperationName.String(otelx.OperationExecuteTool),
-		otelx.KeyToolName.String("search"),
-		otelx.KeyProviderName.String("anthropic"),
-		otelx.KeyRequestModel.String("claude-sonnet-4-5"),
-		otelx.KeyEndUserID.String("alice"),
+		spanattr.KeyOperationName.String(spanattr.OperationExecuteTool),
+		spanattr.KeyToolName.String("search"),
+		spanattr.KeyProviderName.String("anthropic"),
+		spanattr.KeyRequestModel.String("claude-sonnet-4-5"),
+		spanattr.KeyEndUserID.String("alice"),
 	}
 	end := []attribute.KeyValue{
-		otelx.KeyToolCallArguments.String(`{"q":"opening hours of the café near the station"}`),
-		otelx.KeyStatus.String("denied"),
-		otelx.KeyResultChars.Int(37),
-		otelx.KeyToolCallResult.String("shell is for admins, not for you"),
+		spanattr.KeyToolCallArguments.String(`{"q":"opening hours of the café near the station"}`),
+		spanattr.KeyStatus.String("denied"),
+		spanattr.KeyResultChars.Int(37),
+		spanattr.KeyToolCallResult.String("shell is for admins, not for you"),
 		attribute.StringSlice("tags", []string{"a tag longer than twelve", "b"}),
 	}
 	record := func(tr trace.Tracer) {

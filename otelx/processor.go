@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -115,7 +117,7 @@ func (p *AuditProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 // OnEnd queues s for export if it is a tool span, blocking while the queue
 // is full, and with WaitForExport until s is exported.
 func (p *AuditProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
-	if !IsToolSpan(s.Attributes()) {
+	if !spanattr.IsToolSpan(s.Attributes()) {
 		return
 	}
 	p.mu.Lock()

@@ -1,6 +1,7 @@
 package otelx
 
 import (
+	"github.com/toolaudit/toolaudit/internal/spanattr"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
@@ -25,7 +26,7 @@ var _ sdktrace.Sampler = auditSampler{}
 
 func (s auditSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
 	r := s.base.ShouldSample(p)
-	if r.Decision == sdktrace.Drop && IsToolSpan(p.Attributes) {
+	if r.Decision == sdktrace.Drop && spanattr.IsToolSpan(p.Attributes) {
 		r.Decision = sdktrace.RecordOnly
 	}
 	return r

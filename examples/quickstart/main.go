@@ -9,6 +9,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -24,6 +25,7 @@ import (
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/exporter"
 	"github.com/toolaudit/toolaudit/otelx"
+	"github.com/toolaudit/toolaudit/otlp"
 	"github.com/toolaudit/toolaudit/reader"
 )
 
@@ -63,14 +65,16 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 		spans = nil
 	}
 	opts := []otelx.Option{otelx.WithStdout(spans)}
-	if otelx.OTLPConfigured() {
+	if otlp.Configured() {
 		// The standard OTEL_EXPORTER_OTLP_* variables configure the exporter.
-		opts = append(opts, otelx.WithOTLP())
-		endpoint := os.Getenv(otelx.EnvOTLPTracesEndpoint)
-		if endpoint == "" {
-			endpoint = os.Getenv(otelx.EnvOTLPEndpoint)
+		exp, err := otlp.New(ctx)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(out, "forwarding spans over OTLP (%s) to %s\n", otelx.OTLPProtocol(), endpoint)
+		opts = append(opts, otelx.WithForwarder(exp))
+		fmt.Fprintf(out, "forwarding spans over OTLP (%s) to %s\n",
+			cmp.Or(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"), os.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"), "http/protobuf"),
+			cmp.Or(os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), os.Getenv("OTEL_EXPORTER_OTLP_ENDPOINT")))
 	}
 	if os.Getenv("OTEL_SERVICE_NAME") == "" {
 		opts = append(opts, otelx.WithResource(resource.NewSchemaless(attribute.String("service.name", "toolaudit-quickstart"))))

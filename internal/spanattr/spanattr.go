@@ -1,20 +1,13 @@
-// Package otelx is the OpenTelemetry glue of toolaudit: the attribute keys
-// every tool span carries, a sampler and a span processor that keep the
-// audit complete whatever the sampling ratio, and a tracer provider wired
-// for auditing that also forwards spans to tracing backends. That provider
-// records tool spans whole whatever the span limits set for backends
-// (which it applies to the forwarders), and on request (WithWaitForExport)
-// makes each call return only once its audit line is written.
-//
-// otelx knows nothing of files: the audit sink is any
-// sdktrace.SpanExporter, usually the JSONL exporter of package exporter.
-package otelx
+// Package spanattr holds the attribute keys of a tool span, each defined
+// once, and reads them back. Where the OpenTelemetry GenAI semantic
+// conventions define a key it is used; the rest live under "toolaudit.".
+package spanattr
 
 import "go.opentelemetry.io/otel/attribute"
 
 // Attribute keys of a tool span. Where the OpenTelemetry GenAI semantic
 // conventions define a key it is used; the rest live under the "toolaudit."
-// prefix. Every package of this module takes its keys from here.
+// prefix.
 const (
 	// KeyOperationName is gen_ai.operation.name; tool spans carry OperationExecuteTool.
 	KeyOperationName = attribute.Key("gen_ai.operation.name")
@@ -66,15 +59,15 @@ type ToolCall struct {
 	CallID      string // gen_ai.tool.call.id
 	Arguments   string // gen_ai.tool.call.arguments
 	Result      string // gen_ai.tool.call.result
-	Provider    string // gen_ai.provider.name: the engine
+	Engine      string // gen_ai.provider.name
 	Model       string // gen_ai.request.model
 	User        string // enduser.id
 	Status      string // toolaudit.status
 	ResultChars int64  // toolaudit.result_chars
 }
 
-// ReadToolCall reads the attributes of a tool span; missing ones stay zero.
-func ReadToolCall(attrs []attribute.KeyValue) ToolCall {
+// Read reads the attributes of a tool span; missing ones stay zero.
+func Read(attrs []attribute.KeyValue) ToolCall {
 	var c ToolCall
 	for i := range attrs {
 		kv := &attrs[i]
@@ -100,7 +93,7 @@ func ReadToolCall(attrs []attribute.KeyValue) ToolCall {
 			}
 		case len(KeyProviderName): // and KeyRequestModel
 			if k == KeyProviderName {
-				c.Provider = kv.Value.AsString()
+				c.Engine = kv.Value.AsString()
 			} else if k == KeyRequestModel {
 				c.Model = kv.Value.AsString()
 			}
