@@ -106,7 +106,7 @@ func Example_existingTracerProvider() {
 
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithSampler(otelx.AuditSampler(sdktrace.TraceIDRatioBased(0))), // your sampler: here, nothing
-		sdktrace.WithSpanProcessor(otelx.NewAuditProcessor(audit, 0)),
+		sdktrace.WithSpanProcessor(otelx.NewAuditProcessor(audit)),
 		sdktrace.WithSyncer(otelx.WithoutContent(backend)), // WithBatcher in production
 	)
 	search := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) {

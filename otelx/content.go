@@ -13,10 +13,10 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// EnvCaptureContent is the environment variable of the GenAI semantic
+// envCaptureContent is the environment variable of the GenAI semantic
 // conventions that opts in to content capture: when it is "true", spans
 // forwarded to tracing backends keep the tool call arguments and result.
-const EnvCaptureContent = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+const envCaptureContent = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 
 // contentKeys are the attributes that hold content: opt-in for backends.
 var contentKeys = [...]attribute.Key{spanattr.KeyToolCallArguments, spanattr.KeyToolCallResult}
@@ -30,18 +30,18 @@ func isContent(k attribute.Key) bool {
 	return false
 }
 
-// captureFromEnv reports whether EnvCaptureContent opts in.
+// captureFromEnv reports whether envCaptureContent opts in.
 func captureFromEnv() bool {
-	return strings.EqualFold(strings.TrimSpace(os.Getenv(EnvCaptureContent)), "true")
+	return strings.EqualFold(strings.TrimSpace(os.Getenv(envCaptureContent)), "true")
 }
 
-// MaxForwardedContent is the longest value, in bytes, of a content
+// maxForwardedContent is the longest value, in bytes, of a content
 // attribute that a forwarder of NewTracerProvider gets with content capture
 // on: a longer one is cut at a UTF-8 boundary and ends with "…". Tracing
 // backends refuse oversized batches whole (gRPC receivers take 4 MiB by
 // default), and the arguments of one call can be far larger. The audit
 // exporter always gets the whole value.
-const MaxForwardedContent = 64 << 10
+const maxForwardedContent = 64 << 10
 
 // WithoutContent returns an exporter that forwards spans to exp without
 // the content attributes gen_ai.tool.call.arguments and

@@ -123,7 +123,7 @@ func TestBackPressureNotDrops(t *testing.T) {
 
 func TestForceFlushHonoursContext(t *testing.T) {
 	audit := &slowExporter{delay: 200 * time.Millisecond}
-	p := otelx.NewAuditProcessor(audit, 0)
+	p := otelx.NewAuditProcessor(audit)
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(p))
 	startTool(context.Background(), tp.Tracer("t")).End()
 	startTool(context.Background(), tp.Tracer("t")).End()
@@ -162,7 +162,7 @@ func TestForwardersGetContentOnlyWhenOptedIn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(otelx.EnvCaptureContent, tt.env)
+			t.Setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", tt.env)
 			audit := &slowExporter{}
 			fwd := tracetest.NewInMemoryExporter()
 			tp, err := otelx.NewTracerProvider(audit, append(tt.opts, otelx.WithForwarder(fwd))...)
@@ -191,8 +191,11 @@ func TestForwardersGetContentOnlyWhenOptedIn(t *testing.T) {
 	}
 }
 
+// maxForwardedContent is NewTracerProvider's documented cut of content.
+const maxForwardedContent = 64 << 10
+
 // TestForwardedContentCut captures content with arguments larger than
-// MaxForwardedContent: the forwarder gets them cut at a UTF-8 boundary,
+// maxForwardedContent: the forwarder gets them cut at a UTF-8 boundary,
 // the audit whole, and a small result as it is.
 func TestForwardedContentCut(t *testing.T) {
 	audit := &slowExporter{}
@@ -201,7 +204,7 @@ func TestForwardedContentCut(t *testing.T) {
 	require.NoError(t, err)
 	// 'é' is two bytes and the limit is even: after the opening quote, the
 	// limit falls inside one.
-	args := `{"q":"` + strings.Repeat("é", otelx.MaxForwardedContent) + `"}`
+	args := `{"q":"` + strings.Repeat("é", maxForwardedContent) + `"}`
 	_, span := tp.Tracer("t").Start(context.Background(), "execute_tool x", trace.WithAttributes(
 		spanattr.KeyOperationName.String(spanattr.OperationExecuteTool),
 		spanattr.KeyToolCallArguments.String(args),
@@ -216,8 +219,8 @@ func TestForwardedContentCut(t *testing.T) {
 	got := spanattr.Read(spans[0].Attributes)
 	assert.True(t, strings.HasSuffix(got.Arguments, "…"), "cut arguments end with an ellipsis")
 	cut := strings.TrimSuffix(got.Arguments, "…")
-	assert.LessOrEqual(t, len(cut), otelx.MaxForwardedContent)
-	assert.Greater(t, len(cut), otelx.MaxForwardedContent-4, "cut at the limit, not far before it")
+	assert.LessOrEqual(t, len(cut), maxForwardedContent)
+	assert.Greater(t, len(cut), maxForwardedContent-4, "cut at the limit, not far before it")
 	assert.True(t, utf8.ValidString(got.Arguments), "cut on a UTF-8 boundary")
 	assert.True(t, strings.HasPrefix(args, cut))
 	assert.Equal(t, "small result", got.Result)

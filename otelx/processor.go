@@ -13,12 +13,12 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
 
-// DefaultMaxQueue is the number of ended tool spans an AuditProcessor holds
-// before OnEnd blocks.
-const DefaultMaxQueue = 8192
+// defaultMaxQueue is the number of ended tool spans the audit processor
+// holds before OnEnd blocks (WithMaxQueue).
+const defaultMaxQueue = 8192
 
-// DefaultMaxBatch is the largest batch an AuditProcessor hands its exporter.
-const DefaultMaxBatch = 2048
+// maxBatch is the largest batch the audit processor hands its exporter.
+const maxBatch = 2048
 
 // linger is how long the exporting goroutine waits for a small batch to
 // grow before exporting it, unless a flush or shutdown is waiting.
@@ -28,24 +28,9 @@ const linger = time.Millisecond
 // for a tool span that ends after the processor was shut down.
 var ErrProcessorShutdown = errors.New("toolaudit: audit processor is shut down")
 
-// AuditProcessor is an sdktrace.SpanProcessor that hands every ended tool
-// span to an exporter, sampled or not, and never drops one.
-//
-// Unlike the SDK's batch processor it does not skip spans that are recorded
-// but not sampled (see AuditSampler) and it does not drop spans when its
-// queue is full: OnEnd blocks until the exporter has caught up
-// (back-pressure). A background goroutine exports what is queued in batches
-// of at most DefaultMaxBatch spans; when a batch is small it waits 1 ms for
-// it to grow (not while a flush or shutdown waits), so a burst becomes few
-// large writes and a quiet agent's call is written within a millisecond.
-//
-// ForceFlush returns once every span that ended before it was called has
-// been exported; Shutdown does the same, then shuts the exporter down. With
-// WaitForExport, each OnEnd waits so for its own span.
-// Export errors go to the OpenTelemetry error handler (otel.Handle); the
-// exporter is expected to keep and retry what it could not write. Spans that
-// are not tool spans are ignored. All methods are safe for concurrent use.
-type AuditProcessor struct {
+// auditProcessor is the span processor of NewauditProcessor. All methods
+// are safe for concurrent use.
+type auditProcessor struct {
 	exp      sdktrace.SpanExporter
 	maxQueue int
 	maxBatch int
@@ -57,54 +42,31 @@ type AuditProcessor struct {
 	enqueued uint64
 	exported uint64
 	flushing int  // ForceFlush calls waiting
-	waiting  int  // OnEnd calls waiting for their export (WaitForExport)
-	wait     bool // WaitForExport
+	waiting  int  // OnEnd calls waiting for their export (WithWaitForExport)
+	wait     bool // WithWaitForExport
 	stopping bool
 	done     chan struct{}
 }
 
-// ProcessorOption configures an AuditProcessor.
-type ProcessorOption interface{ applyProcessor(*AuditProcessor) }
+var _ sdktrace.SpanProcessor = (*auditProcessor)(nil)
 
-type processorOptionFunc func(*AuditProcessor)
-
-func (f processorOptionFunc) applyProcessor(p *AuditProcessor) { f(p) }
-
-// WaitForExport makes OnEnd return only once the exporter has taken its
-// span (ExportSpans returned), so that a wrapped tool returns to its caller
-// after its audit line is written (and on disk, with the JSONL exporter's
-// FsyncBatch): a process that dies afterwards, even by SIGKILL, cannot lose
-// it. If the write failed, the line waits in the exporter's spill, as
-// without this option; pair it with fail-closed auditing to stop calls
-// then. Without it, the spans ended in about the last millisecond (more
-// under back-pressure) are still in memory, and a process that dies without
-// Shutdown loses them.
-//
-// The exporting goroutine then exports as soon as a span waits, without
-// lingering: each call waits for one write (and fsync), shared by the calls
-// that end meanwhile. If the exporter blocks, so do the calls.
-func WaitForExport() ProcessorOption {
-	return processorOptionFunc(func(p *AuditProcessor) { p.wait = true })
-}
-
-var _ sdktrace.SpanProcessor = (*AuditProcessor)(nil)
-
-// NewAuditProcessor returns a running AuditProcessor exporting to exp.
-// maxQueue bounds the spans waiting for export (0 means DefaultMaxQueue).
-func NewAuditProcessor(exp sdktrace.SpanExporter, maxQueue int, opts ...ProcessorOption) *AuditProcessor {
-	if maxQueue <= 0 {
-		maxQueue = DefaultMaxQueue
-	}
-	p := &AuditProcessor{
+// NewauditProcessor returns a running span processor that hands every
+// ended tool span to exp, sampled or not (see AuditSampler), and never drops
+// one: when its queue is full (WithMaxQueue), ending a span blocks until exp
+// catches up. A goroutine exports batches, waiting 1 ms for a small one to
+// grow. ForceFlush and Shutdown return once every span ended before them is
+// exported (Shutdown then shuts exp down); ForceFlush also calls exp's
+// ForceFlush(ctx) error method, if it has one. Export errors go to
+// otel.Handle. Options other than WithMaxQueue and WithWaitForExport are
+// ignored.
+func NewAuditProcessor(exp sdktrace.SpanExporter, opts ...Option) sdktrace.SpanProcessor {
+	c := newConfig(opts)
+	p := &auditProcessor{
 		exp:      exp,
-		maxQueue: maxQueue,
-		maxBatch: min(DefaultMaxBatch, maxQueue),
+		maxQueue: c.maxQueue,
+		maxBatch: min(maxBatch, c.maxQueue),
+		wait:     c.wait,
 		done:     make(chan struct{}),
-	}
-	for _, o := range opts {
-		if o != nil {
-			o.applyProcessor(p)
-		}
 	}
 	p.cond = sync.NewCond(&p.mu)
 	go p.run()
@@ -112,11 +74,11 @@ func NewAuditProcessor(exp sdktrace.SpanExporter, maxQueue int, opts ...Processo
 }
 
 // OnStart does nothing.
-func (p *AuditProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
+func (p *auditProcessor) OnStart(context.Context, sdktrace.ReadWriteSpan) {}
 
 // OnEnd queues s for export if it is a tool span, blocking while the queue
-// is full, and with WaitForExport until s is exported.
-func (p *AuditProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
+// is full, and with WithWaitForExport until s is exported.
+func (p *auditProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	if !spanattr.IsToolSpan(s.Attributes()) {
 		return
 	}
@@ -143,7 +105,7 @@ func (p *AuditProcessor) OnEnd(s sdktrace.ReadOnlySpan) {
 	p.mu.Unlock()
 }
 
-func (p *AuditProcessor) run() {
+func (p *auditProcessor) run() {
 	defer close(p.done)
 	for {
 		p.mu.Lock()
@@ -182,28 +144,28 @@ func (p *AuditProcessor) run() {
 	}
 }
 
-// Flusher is implemented by exporters that hold work of their own, such
+// flusher is implemented by exporters that hold work of their own, such
 // as the JSONL exporter's retry spill and fsync.
-type Flusher interface {
+type flusher interface {
 	ForceFlush(ctx context.Context) error
 }
 
 // ForceFlush waits until every tool span that ended before the call has been
 // exported, or ctx is done, then flushes the exporter if it is a Flusher.
-func (p *AuditProcessor) ForceFlush(ctx context.Context) error {
+func (p *auditProcessor) ForceFlush(ctx context.Context) error {
 	p.mu.Lock()
 	target := p.enqueued
 	p.mu.Unlock()
 	if err := p.waitExported(ctx, target); err != nil {
 		return err
 	}
-	if f, ok := p.exp.(Flusher); ok {
+	if f, ok := p.exp.(flusher); ok {
 		return f.ForceFlush(ctx)
 	}
 	return nil
 }
 
-func (p *AuditProcessor) waitExported(ctx context.Context, target uint64) error {
+func (p *auditProcessor) waitExported(ctx context.Context, target uint64) error {
 	stop := context.AfterFunc(ctx, func() {
 		p.mu.Lock()
 		p.cond.Broadcast()
@@ -226,7 +188,7 @@ func (p *AuditProcessor) waitExported(ctx context.Context, target uint64) error 
 
 // Shutdown exports every queued span, stops the processor and shuts the
 // exporter down. Tool spans that end afterwards are reported, not written.
-func (p *AuditProcessor) Shutdown(ctx context.Context) error {
+func (p *auditProcessor) Shutdown(ctx context.Context) error {
 	p.mu.Lock()
 	already := p.stopping
 	p.stopping = true

@@ -28,6 +28,17 @@ type config struct {
 
 // forwarder is an exporter for a tracing backend, wrapped in its span
 // processor once the content policy is known.
+// newConfig applies opts over the defaults; nil options are ignored.
+func newConfig(opts []Option) config {
+	c := config{sampler: sdktrace.ParentBased(sdktrace.AlwaysSample()), maxQueue: defaultMaxQueue}
+	for _, o := range opts {
+		if o != nil {
+			o.apply(&c)
+		}
+	}
+	return c
+}
+
 type forwarder struct {
 	exp   sdktrace.SpanExporter
 	sync  bool
@@ -90,15 +101,21 @@ func WithStdout(w io.Writer) Option {
 	})
 }
 
-// WithMaxQueue bounds the tool spans the audit processor holds before a
-// call's span end blocks (see AuditProcessor). 0 means DefaultMaxQueue.
+// WithMaxQueue bounds the tool spans the audit processor holds before
+// ending a span blocks (default 8192). n < 1 is ignored.
 func WithMaxQueue(n int) Option {
-	return optionFunc(func(c *config) { c.maxQueue = n })
+	return optionFunc(func(c *config) {
+		if n >= 1 {
+			c.maxQueue = n
+		}
+	})
 }
 
-// WithWaitForExport makes the audit processor wait, at the end of each
-// tool span, until its line is written (see WaitForExport): a wrapped tool
-// returns after its audit line is written, so no crash can lose it.
+// WithWaitForExport makes ending a tool span wait until the audit exporter
+// has taken it (ExportSpans returned): a wrapped tool returns after its line
+// is written, so no crash, even SIGKILL, loses it. Calls ending meanwhile
+// share one write; if the exporter blocks, so do they. A failed write waits
+// in the exporter's spill, as without this option.
 func WithWaitForExport() Option {
 	return optionFunc(func(c *config) { c.wait = true })
 }
@@ -114,10 +131,10 @@ func WithTracerProviderOptions(opts ...sdktrace.TracerProviderOption) Option {
 }
 
 // NewTracerProvider returns a tracer provider wired for auditing: every tool
-// span, sampled or not, goes to audit through an AuditProcessor, and sampled
+// span, sampled or not, goes to audit through NewAuditProcessor, and sampled
 // spans go to each forwarder, without the tool call arguments and result
 // unless content capture is on (WithContentCapture), and then with each cut
-// to MaxForwardedContent bytes. audit may be nil when only forwarding is
+// to 64 KiB. audit may be nil when only forwarding is
 // wanted. Shutdown on the provider flushes the audit first, then the
 // forwarders, and returns once everything accepted is written.
 //
@@ -132,12 +149,7 @@ func WithTracerProviderOptions(opts ...sdktrace.TracerProviderOption) Option {
 //
 // The only error is from building an option's exporter (WithStdout).
 func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.TracerProvider, error) {
-	c := config{sampler: sdktrace.ParentBased(sdktrace.AlwaysSample())}
-	for _, o := range opts {
-		if o != nil {
-			o.apply(&c)
-		}
-	}
+	c := newConfig(opts)
 	if c.err != nil {
 		return nil, c.err
 	}
@@ -152,11 +164,7 @@ func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.T
 		tpOpts = append(tpOpts, sdktrace.WithResource(c.resource))
 	}
 	if audit != nil {
-		var popts []ProcessorOption
-		if c.wait {
-			popts = append(popts, WaitForExport())
-		}
-		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(NewAuditProcessor(audit, c.maxQueue, popts...)))
+		tpOpts = append(tpOpts, sdktrace.WithSpanProcessor(NewAuditProcessor(audit, opts...)))
 	}
 	capture := captureFromEnv()
 	if c.capture != nil {
@@ -165,7 +173,7 @@ func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.T
 	for _, f := range c.forwarders {
 		limit := -1 // content dropped
 		if capture {
-			limit = MaxForwardedContent
+			limit = maxForwardedContent
 		}
 		exp := contentFilter{SpanExporter: f.exp, limit: limit, lim: lim}
 		if f.sync {
