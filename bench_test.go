@@ -83,7 +83,7 @@ func work(d time.Duration) {
 	}
 }
 
-var benchCtx = toolaudit.WithRun(toolaudit.WithUser(context.Background(), "alice"), "anthropic", "claude-sonnet-4-5")
+var benchCtx = toolaudit.ContextWithRun(toolaudit.ContextWithUser(context.Background(), "alice"), "anthropic", "claude-sonnet-4-5")
 
 // benchCall calls a wrapped tool that works d through tp.
 func benchCall(b *testing.B, tp trace.TracerProvider, d time.Duration) {
@@ -172,7 +172,7 @@ func benchThroughput(opts ...otelx.Option) func(*testing.B) {
 				n++
 			}
 			wg.Go(func() {
-				ctx := toolaudit.WithUser(context.Background(), fmt.Sprintf("user%d", g%4))
+				ctx := toolaudit.ContextWithUser(context.Background(), fmt.Sprintf("user%d", g%4))
 				for range n {
 					if _, err := tool(ctx, benchArgs); err != nil {
 						b.Error(err)

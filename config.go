@@ -19,14 +19,10 @@ const (
 	DefaultSnippetLimit = 300
 )
 
-// DefaultRedactKeys are the argument key patterns whose values are
-// redacted by default (see WithRedactKeys for how keys match).
-var DefaultRedactKeys = slices.Clone(redact.DefaultKeys)
-
 // Call describes a tool call to an Authorizer.
 type Call struct {
 	Tool   string // the tool's name
-	User   string // the user, from the context or OverrideUser
+	User   string // the user, from the context or WithUser
 	Engine string // the engine of the run
 	Model  string // the model of the run
 	CallID string // the model's call id, "" when unknown
@@ -67,7 +63,7 @@ func newConfig(base *config, opts []Option) config {
 	if base != nil {
 		c = *base
 	} else {
-		c = config{argLimit: DefaultArgLimit, snippetLimit: DefaultSnippetLimit, redactKeys: DefaultRedactKeys}
+		c = config{argLimit: DefaultArgLimit, snippetLimit: DefaultSnippetLimit, redactKeys: redact.DefaultKeys}
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -89,14 +85,15 @@ func WithTracerProvider(tp trace.TracerProvider) Option {
 	})
 }
 
-// OverrideUser attributes every call to user, whatever the context says.
-func OverrideUser(user string) Option {
+// WithUser attributes every call to user, whatever the context says
+// (ContextWithUser).
+func WithUser(user string) Option {
 	return optionFunc(func(c *config) { c.user = &user })
 }
 
-// OverrideRun tags every call with engine and model, whatever the context
-// says.
-func OverrideRun(engine, model string) Option {
+// WithRun tags every call with engine and model, whatever the context
+// says (ContextWithRun).
+func WithRun(engine, model string) Option {
 	return optionFunc(func(c *config) { c.run = &run{engine, model} })
 }
 
@@ -147,7 +144,7 @@ func WithFailClosed(check func(context.Context) error) Option {
 }
 
 // WithRedactKeys replaces the patterns of argument keys whose values are
-// recorded as "[REDACTED]" (default DefaultRedactKeys: password, passwd,
+// recorded as "[REDACTED]" (default: password, passwd,
 // secret, token, api_key, apikey, authorization, cookie, private_key). A
 // key matches a pattern when the pattern's words appear together among the
 // key's words, case-insensitively, at any depth of the arguments; words are

@@ -11,14 +11,14 @@
 //	search := mw.Wrap("search", func(ctx context.Context, args map[string]any) (string, error) {
 //		return "3 results", nil
 //	})
-//	ctx = toolaudit.WithUser(ctx, "alice")
-//	ctx = toolaudit.WithRun(ctx, "anthropic", "claude-sonnet-4-5")
+//	ctx = toolaudit.ContextWithUser(ctx, "alice")
+//	ctx = toolaudit.ContextWithRun(ctx, "anthropic", "claude-sonnet-4-5")
 //	out, err := search(ctx, map[string]any{"q": "weather"})
 //
 // # What is recorded
 //
-// The user (WithUser), the engine and model of the run (WithRun), the
-// model's call id (WithCallID), the arguments as a JSON object whose string
+// The user (ContextWithUser), the engine and model of the run (ContextWithRun), the
+// model's call id (ContextWithCallID), the arguments as a JSON object whose string
 // values longer than 500 code points are cut to 500 plus " …[N chars
 // total]", the status, the result's length in code points and its first
 // 300 code points. The status is ok when the tool returns no error, error

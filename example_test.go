@@ -26,8 +26,8 @@ func ExampleMiddleware_Wrap() {
 		return fmt.Sprintf("3 results for %v", args["q"]), nil
 	})
 
-	ctx := toolaudit.WithUser(context.Background(), "alice")
-	ctx = toolaudit.WithRun(ctx, "anthropic", "claude-sonnet-4-5")
+	ctx := toolaudit.ContextWithUser(context.Background(), "alice")
+	ctx = toolaudit.ContextWithRun(ctx, "anthropic", "claude-sonnet-4-5")
 	out, _ := search(ctx, map[string]any{"q": "café"})
 	fmt.Println(out)
 
@@ -83,7 +83,7 @@ func ExampleDispatcher() {
 	})
 
 	// A tool call as a model API returns it: an id, a name, JSON arguments.
-	ctx := toolaudit.WithUser(context.Background(), "alice")
+	ctx := toolaudit.ContextWithUser(context.Background(), "alice")
 	fmt.Println(d.Dispatch(ctx, "toolu_01", "add", `{"a":2,"b":3}`))
 	fmt.Println(d.Dispatch(ctx, "toolu_02", "divide", `{"a":1}`))
 	fmt.Println(len(spans.Ended()), "calls audited")
@@ -112,7 +112,7 @@ func Example_existingTracerProvider() {
 	search := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) {
 		return "3 results", nil
 	}, toolaudit.WithTracerProvider(tp))
-	ctx := toolaudit.WithUser(context.Background(), "alice")
+	ctx := toolaudit.ContextWithUser(context.Background(), "alice")
 	search(ctx, map[string]any{"q": "café"})
 
 	fmt.Println("spans in the backend:", len(backend.GetSpans()))
@@ -138,7 +138,7 @@ func Example_waitForExport() {
 
 	shell := toolaudit.New(toolaudit.WithTracerProvider(tp)).Wrap("shell",
 		func(ctx context.Context, args map[string]any) (string, error) { return "done", nil })
-	ctx := toolaudit.WithUser(context.Background(), "alice")
+	ctx := toolaudit.ContextWithUser(context.Background(), "alice")
 	out, _ := shell(ctx, map[string]any{"cmd": "make deploy"})
 	fmt.Println(out)
 

@@ -108,7 +108,7 @@ var ErrUnknownTool = errors.New("unknown tool")
 // and arguments that are not a JSON object all come back as isError with
 // their message; each is audited.
 func (d *Dispatcher) Dispatch(ctx context.Context, callID, name, argsJSON string) (result string, isError bool) {
-	ctx = WithCallID(ctx, callID)
+	ctx = ContextWithCallID(ctx, callID)
 	tool, ok := d.tools[name]
 	var args map[string]any
 	var argErr error

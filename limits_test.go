@@ -30,7 +30,7 @@ func TestSpanLimitsLeaveTheAuditWhole(t *testing.T) {
 	shell := toolaudit.Wrap("shell", func(context.Context, map[string]any) (string, error) { return "", nil },
 		toolaudit.WithTracerProvider(tp),
 		toolaudit.WithAuthorizer(func(context.Context, toolaudit.Call) error { return errors.New("shell is for admins only") }))
-	ctx := toolaudit.WithRun(toolaudit.WithUser(context.Background(), "alice"), "anthropic", "claude-sonnet-4-5")
+	ctx := toolaudit.ContextWithRun(toolaudit.ContextWithUser(context.Background(), "alice"), "anthropic", "claude-sonnet-4-5")
 	args := map[string]any{"cmd": "ls -la /var/lib/agent/home", "timeout": 30}
 	_, err = shell(ctx, args)
 	require.ErrorIs(t, err, toolaudit.ErrDenied)

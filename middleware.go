@@ -176,15 +176,15 @@ func identity(s string) string { return s }
 // span's outcome attributes and end. A panic in the tool is recorded and
 // re-raised.
 func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]byte) []byte, run func(context.Context) (Out, error), render func(Out) string, failed func(Out) bool) (out Out, err error) {
-	user := UserFrom(ctx)
+	user := UserFromContext(ctx)
 	if b.cfg.user != nil {
 		user = *b.cfg.user
 	}
-	engine, model := RunFrom(ctx)
+	engine, model := RunFromContext(ctx)
 	if b.cfg.run != nil {
 		engine, model = b.cfg.run.engine, b.cfg.run.model
 	}
-	callID := CallIDFrom(ctx)
+	callID := CallIDFromContext(ctx)
 
 	// The arguments are encoded now, before the tool can change them, and
 	// set with the outcome: the span's attributes then grow once, from six

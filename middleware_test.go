@@ -47,8 +47,8 @@ func onlySpan(t *testing.T, sr *tracetest.SpanRecorder) (sdktrace.ReadOnlySpan, 
 }
 
 func runCtx() context.Context {
-	ctx := toolaudit.WithUser(context.Background(), "alice")
-	return toolaudit.WithRun(ctx, "anthropic", "claude-sonnet-4-5")
+	ctx := toolaudit.ContextWithUser(context.Background(), "alice")
+	return toolaudit.ContextWithRun(ctx, "anthropic", "claude-sonnet-4-5")
 }
 
 func TestWrapOK(t *testing.T) {
@@ -59,7 +59,7 @@ func TestWrapOK(t *testing.T) {
 		return "found: " + args["q"].(string), nil
 	}, toolaudit.WithTracerProvider(tp))
 
-	ctx := toolaudit.WithCallID(runCtx(), "toolu_01")
+	ctx := toolaudit.ContextWithCallID(runCtx(), "toolu_01")
 	got, err := tool(ctx, map[string]any{"q": "café", "n": 3})
 	require.NoError(t, err)
 	assert.Equal(t, "found: café", got)
@@ -139,7 +139,7 @@ func TestAuthorizerDenies(t *testing.T) {
 		return "deleted", nil
 	})
 
-	ctx := toolaudit.WithRun(toolaudit.WithUser(context.Background(), "bob"), "openai", "gpt-5")
+	ctx := toolaudit.ContextWithRun(toolaudit.ContextWithUser(context.Background(), "bob"), "openai", "gpt-5")
 	out, err := tool(ctx, map[string]any{"path": "/tmp/x"})
 	assert.False(t, ran, "a refused tool does not run")
 	assert.Empty(t, out)
@@ -189,8 +189,8 @@ func TestPanicRecordedAndReraised(t *testing.T) {
 
 func TestOverridesWinOverContext(t *testing.T) {
 	tp, sr := recorder(t)
-	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.OverrideRun("local", "llama"))
-	tool := mw.Wrap("t", func(context.Context, map[string]any) (string, error) { return "", nil }, toolaudit.OverrideUser("svc-batch"))
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithRun("local", "llama"))
+	tool := mw.Wrap("t", func(context.Context, map[string]any) (string, error) { return "", nil }, toolaudit.WithUser("svc-batch"))
 	_, err := tool(runCtx(), nil)
 	require.NoError(t, err)
 	_, a := onlySpan(t, sr)
@@ -377,7 +377,7 @@ func TestConcurrentCallsKeepTheirOwnAttributes(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
-			ctx := toolaudit.WithUser(context.Background(), fmt.Sprintf("user%d", g))
+			ctx := toolaudit.ContextWithUser(context.Background(), fmt.Sprintf("user%d", g))
 			for i := range calls {
 				if _, err := tool(ctx, map[string]any{"n": g*calls + i}); err != nil {
 					t.Error(err)
@@ -433,7 +433,7 @@ func TestSamplersSeeTheCallAtStart(t *testing.T) {
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
 	tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { return "ok", nil },
 		toolaudit.WithTracerProvider(tp))
-	_, err := tool(toolaudit.WithCallID(runCtx(), "call_1"), map[string]any{"q": "x"})
+	_, err := tool(toolaudit.ContextWithCallID(runCtx(), "call_1"), map[string]any{"q": "x"})
 	require.NoError(t, err)
 	keys := make(map[attribute.Key]string)
 	for _, kv := range seen {

@@ -24,7 +24,7 @@ func TestUnauditedCallsReported(t *testing.T) {
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { mu.Lock(); reports = append(reports, err.Error()); mu.Unlock() }))
 	t.Cleanup(func() { otel.SetErrorHandler(otel.ErrorHandlerFunc(func(error) {})) })
 	got := func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), reports...) }
-	ctx := toolaudit.WithUser(context.Background(), "alice")
+	ctx := toolaudit.ContextWithUser(context.Background(), "alice")
 	tool := func(context.Context, map[string]any) (string, error) { return "ok", nil }
 
 	recorded := toolaudit.New(toolaudit.WithTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSyncer(tracetest.NewInMemoryExporter()))))

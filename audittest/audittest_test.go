@@ -18,7 +18,7 @@ func TestRecorder(t *testing.T) {
 	mw := toolaudit.New(toolaudit.WithTracerProvider(tp))
 	ok := mw.Wrap("ok", func(context.Context, map[string]any) (string, error) { return "fine", nil })
 	bad := mw.Wrap("bad", func(context.Context, map[string]any) (string, error) { return "", errors.New("no") })
-	ctx := toolaudit.WithCallID(toolaudit.WithRun(toolaudit.WithUser(context.Background(), "u"), "e", "m"), "c1")
+	ctx := toolaudit.ContextWithCallID(toolaudit.ContextWithRun(toolaudit.ContextWithUser(context.Background(), "u"), "e", "m"), "c1")
 	_, _ = ok(ctx, map[string]any{"a": 1})
 	_, _ = bad(ctx, nil)
 	assert.Equal(t, []audittest.Call{

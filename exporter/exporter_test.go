@@ -166,7 +166,7 @@ func TestConcurrentCallsEveryLineWhole(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
-			ctx := toolaudit.WithUser(context.Background(), fmt.Sprintf("u%d", g%4))
+			ctx := toolaudit.ContextWithUser(context.Background(), fmt.Sprintf("u%d", g%4))
 			for i := range calls {
 				_, err := tool(ctx, map[string]any{"g": g, "i": i, "pad": strings.Repeat("p", 400)})
 				assert.NoError(t, err)

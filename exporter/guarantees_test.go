@@ -122,7 +122,7 @@ func TestGuaranteeSamplingEndToEnd(t *testing.T) {
 		otelx.WithForwarder(forwarded, sdktrace.WithMaxQueueSize(20000), sdktrace.WithBlocking()),
 	})
 	tool := mw.Wrap("noop", noop)
-	ctx := toolaudit.WithUser(context.Background(), "alice")
+	ctx := toolaudit.ContextWithUser(context.Background(), "alice")
 	for range 10000 {
 		_, err := tool(ctx, nil)
 		require.NoError(t, err)
@@ -148,7 +148,7 @@ func TestGuaranteeMillionCalls(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
-			ctx := toolaudit.WithUser(context.Background(), fmt.Sprintf("user%02d", g%users))
+			ctx := toolaudit.ContextWithUser(context.Background(), fmt.Sprintf("user%02d", g%users))
 			for range perG {
 				if _, err := tool(ctx, map[string]any{"g": g}); err != nil {
 					t.Error(err)
@@ -175,7 +175,7 @@ func helperWriter() int {
 	n, _ := strconv.Atoi(os.Getenv("N"))
 	_, tp, mw := pipeline(nopTB{}, os.Getenv("ROOT"), nil, exporter.WithUTC())
 	tool := mw.Wrap("noop", noop)
-	ctx := toolaudit.WithUser(context.Background(), "shared")
+	ctx := toolaudit.ContextWithUser(context.Background(), "shared")
 	pad := strings.Repeat("p", 200)
 	for i := range n {
 		if _, err := tool(ctx, map[string]any{"i": i, "pad": pad}); err != nil {
@@ -231,7 +231,7 @@ func helperCrasher() int {
 		id = trace.SpanContextFromContext(ctx).SpanID().String()
 		return "ok", nil
 	})
-	ctx := toolaudit.WithUser(context.Background(), "crash")
+	ctx := toolaudit.ContextWithUser(context.Background(), "crash")
 	// Large lines make a kill in the middle of a write likely.
 	pad := strings.Repeat("p", 400)
 	args := map[string]any{}
@@ -308,7 +308,7 @@ func helperSyncCrasher() int {
 		id = trace.SpanContextFromContext(ctx).SpanID().String()
 		return "ok", nil
 	})
-	ctx := toolaudit.WithUser(context.Background(), "crash")
+	ctx := toolaudit.ContextWithUser(context.Background(), "crash")
 	out := bufio.NewWriter(os.Stdout)
 	for {
 		if _, err := tool(ctx, map[string]any{"q": "x"}); err != nil {
@@ -355,7 +355,7 @@ func TestGuaranteeFailClosed(t *testing.T) {
 	ran := 0
 	tool := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithFailClosed(exp.Check)).
 		Wrap("t", func(context.Context, map[string]any) (string, error) { ran++; return "", nil })
-	ctx := toolaudit.WithUser(context.Background(), "ivy")
+	ctx := toolaudit.ContextWithUser(context.Background(), "ivy")
 
 	_, err := tool(ctx, nil)
 	require.NoError(t, err)
@@ -422,7 +422,7 @@ func TestGuaranteeDiskFull(t *testing.T) {
 	handled := handlerErrors(t)
 	exp, tp, mw := pipeline(t, dir, nil, exporter.WithRetryInterval(time.Hour))
 	tool := mw.Wrap("t", noop)
-	ctx := toolaudit.WithUser(context.Background(), "kim")
+	ctx := toolaudit.ContextWithUser(context.Background(), "kim")
 	args := map[string]any{"pad": strings.Repeat("x", 400)}
 	const calls = 1000 // about 700 KB of lines: far more than the disk holds
 	for range calls {
@@ -471,7 +471,7 @@ func TestGuaranteeReadOnlyFolder(t *testing.T) {
 	handled := handlerErrors(t)
 	exp, tp, mw := pipeline(t, root, nil, exporter.WithRetryInterval(time.Hour))
 	tool := mw.Wrap("t", noop)
-	ctx := toolaudit.WithUser(context.Background(), "lee")
+	ctx := toolaudit.ContextWithUser(context.Background(), "lee")
 	require.NoError(t, os.Mkdir(filepath.Join(root, "lee"), 0o700))
 	undo := readOnly(t, filepath.Join(root, "lee"))
 

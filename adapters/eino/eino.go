@@ -91,7 +91,7 @@ func UnknownTools(mw *toolaudit.Middleware, handle func(ctx context.Context, nam
 		}
 	}
 	return func(ctx context.Context, name, input string) (string, error) {
-		res, err := mw.Invoke(toolaudit.WithCallID(ctx, compose.GetToolCallID(ctx)), name, argsOf(input), func(ctx context.Context) (toolaudit.Result, error) {
+		res, err := mw.Invoke(toolaudit.ContextWithCallID(ctx, compose.GetToolCallID(ctx)), name, argsOf(input), func(ctx context.Context) (toolaudit.Result, error) {
 			out, err := handle(ctx, name, input)
 			return toolaudit.Result{Text: out, IsError: true}, err
 		})
@@ -107,7 +107,7 @@ func UnknownTools(mw *toolaudit.Middleware, handle func(ctx context.Context, nam
 func invoke[O any](ctx context.Context, mw *toolaudit.Middleware, in *compose.ToolInput, next func(context.Context, *compose.ToolInput) (*O, error),
 	text func(*O) string, refuse func(string) *O) (*O, error) {
 	var out *O
-	_, err := mw.Invoke(toolaudit.WithCallID(ctx, in.CallID), in.Name, argsOf(in.Arguments), func(ctx context.Context) (toolaudit.Result, error) {
+	_, err := mw.Invoke(toolaudit.ContextWithCallID(ctx, in.CallID), in.Name, argsOf(in.Arguments), func(ctx context.Context) (toolaudit.Result, error) {
 		o, err := next(ctx, in)
 		out = o
 		if err != nil || o == nil {
@@ -158,7 +158,7 @@ type started[O any] struct {
 // stream runs a streamable call: the span stays open until the stream
 // ends, in a goroutine that passes each chunk on as it comes.
 func stream[O, C any](ctx context.Context, mw *toolaudit.Middleware, in *compose.ToolInput, next func(context.Context, *compose.ToolInput) (*O, error), k chunks[O, C]) (*O, error) {
-	ctx = toolaudit.WithCallID(ctx, in.CallID)
+	ctx = toolaudit.ContextWithCallID(ctx, in.CallID)
 	ready := make(chan started[O], 1)
 	ran := false
 	go func() {

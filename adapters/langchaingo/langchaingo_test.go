@@ -57,7 +57,7 @@ func TestAgentRun(t *testing.T) {
 		"I now know the final answer\nFinal Answer: done",
 	})
 	executor := agents.NewExecutor(agents.NewOneShotAgent(llm, ts), agents.WithMaxIterations(5))
-	ctx := toolaudit.WithRun(toolaudit.WithUser(context.Background(), "alice"), "fake", "scripted")
+	ctx := toolaudit.ContextWithRun(toolaudit.ContextWithUser(context.Background(), "alice"), "fake", "scripted")
 	out, err := chains.Run(ctx, executor, "find the café")
 	require.NoError(t, err, "a refusal does not abort the executor")
 	assert.Equal(t, "done", out)
@@ -102,7 +102,7 @@ func TestUnknownTools(t *testing.T) {
 	})
 	executor := agents.NewExecutor(agents.NewOneShotAgent(llm, ts), agents.WithMaxIterations(5),
 		agents.WithCallbacksHandler(audit.UnknownTools(mw, ts)))
-	ctx := toolaudit.WithUser(context.Background(), "alice")
+	ctx := toolaudit.ContextWithUser(context.Background(), "alice")
 	out, err := chains.Run(ctx, executor, "find the café")
 	require.NoError(t, err)
 	assert.Equal(t, "done", out)

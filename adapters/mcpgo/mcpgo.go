@@ -29,7 +29,7 @@
 // middleware: wrap their handlers with TaskTool. Tools added with AddTool
 // that a client calls as a task go through Middleware as usual.
 //
-// The user is the one toolaudit.UserFrom finds in the context, which the
+// The user is the one toolaudit.UserFromContext finds in the context, which the
 // application fills from its transport (server.WithHTTPContextFunc,
 // server.WithStdioContextFunc...), or the one WithUser's function returns.
 package mcpgo
@@ -79,7 +79,7 @@ func (a *Auditor) madeHere(r *mcp.CallToolResult) bool {
 type Option func(*Auditor)
 
 // WithUser takes the user of a call from user(ctx) when the context holds
-// none (toolaudit.WithUser). A nil function is ignored.
+// none (toolaudit.ContextWithUser). A nil function is ignored.
 func WithUser(user func(ctx context.Context) string) Option {
 	return func(a *Auditor) {
 		if user != nil {
@@ -101,9 +101,9 @@ func New(mw *toolaudit.Middleware, opts ...Option) *Auditor {
 }
 
 func (a *Auditor) context(ctx context.Context) context.Context {
-	if a.user != nil && toolaudit.UserFrom(ctx) == "" {
+	if a.user != nil && toolaudit.UserFromContext(ctx) == "" {
 		if u := a.user(ctx); u != "" {
-			ctx = toolaudit.WithUser(ctx, u)
+			ctx = toolaudit.ContextWithUser(ctx, u)
 		}
 	}
 	return ctx

@@ -12,7 +12,7 @@
 // auditing, or a tool error wrapping toolaudit.ErrDenied) is answered with an
 // IsError result carrying the refusal, so the model can read it.
 //
-// The user is, in order: the one toolaudit.UserFrom finds in the context;
+// The user is, in order: the one toolaudit.UserFromContext finds in the context;
 // req.Extra.TokenInfo.UserID when an auth layer (auth.RequireBearerToken)
 // set it; the one WithUser's function returns.
 package mcpsdk
@@ -82,15 +82,15 @@ func Middleware(mw *toolaudit.Middleware, opts ...Option) mcp.Middleware {
 }
 
 func (c *config) context(ctx context.Context, req *mcp.CallToolRequest) context.Context {
-	if toolaudit.UserFrom(ctx) != "" {
+	if toolaudit.UserFromContext(ctx) != "" {
 		return ctx
 	}
 	if req.Extra != nil && req.Extra.TokenInfo != nil && req.Extra.TokenInfo.UserID != "" {
-		return toolaudit.WithUser(ctx, req.Extra.TokenInfo.UserID)
+		return toolaudit.ContextWithUser(ctx, req.Extra.TokenInfo.UserID)
 	}
 	if c.user != nil {
 		if u := c.user(ctx, req); u != "" {
-			return toolaudit.WithUser(ctx, u)
+			return toolaudit.ContextWithUser(ctx, u)
 		}
 	}
 	return ctx

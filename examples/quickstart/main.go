@@ -108,8 +108,8 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 	})
 
 	// 3. An agent run per user: the context carries the user, engine and model.
-	alice := toolaudit.WithRun(toolaudit.WithUser(ctx, "alice"), "anthropic", "claude-sonnet-4-5")
-	bob := toolaudit.WithRun(toolaudit.WithUser(ctx, "bob"), "openai", "gpt-5")
+	alice := toolaudit.ContextWithRun(toolaudit.ContextWithUser(ctx, "alice"), "anthropic", "claude-sonnet-4-5")
+	bob := toolaudit.ContextWithRun(toolaudit.ContextWithUser(ctx, "bob"), "openai", "gpt-5")
 	calls := []func() error{
 		func() error {
 			_, err := search(alice, map[string]any{"q": "café opening hours", "notes": strings.Repeat("x", 600)})

@@ -42,7 +42,7 @@ func (shell) InvokableRun(context.Context, string, ...tool.Option) (string, erro
 }
 
 func main() {
-	ctx := toolaudit.WithRun(toolaudit.WithUser(context.Background(), "carol"), "openai", "gpt-5")
+	ctx := toolaudit.ContextWithRun(toolaudit.ContextWithUser(context.Background(), "carol"), "openai", "gpt-5")
 	root, err := os.MkdirTemp("", "toolaudit-eino-")
 	if err != nil {
 		log.Fatal(err)

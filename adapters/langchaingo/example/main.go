@@ -62,7 +62,7 @@ func main() {
 	})
 	ts := audit.WrapAll(mw, []tools.Tool{calculator{}, shell{}})
 	agent := agents.NewOneShotAgent(llm, ts)
-	ctx := toolaudit.WithRun(toolaudit.WithUser(context.Background(), "alice"), "fake", "scripted")
+	ctx := toolaudit.ContextWithRun(toolaudit.ContextWithUser(context.Background(), "alice"), "fake", "scripted")
 	// UnknownTools audits the calls of tools the agent does not have.
 	executor := agents.NewExecutor(agent, agents.WithCallbacksHandler(audit.UnknownTools(mw, ts)))
 	answer, err := chains.Run(ctx, executor, "what is 40+2?")

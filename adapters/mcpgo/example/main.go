@@ -43,7 +43,7 @@ func main() {
 	}))
 	// A real server would take the user from its transport, for example
 	// server.WithHTTPContextFunc(func(ctx context.Context, r *http.Request) context.Context {
-	//	return toolaudit.WithUser(ctx, userOf(r)) })
+	//	return toolaudit.ContextWithUser(ctx, userOf(r)) })
 	a := mcpgo.New(mw, mcpgo.WithUser(func(context.Context) string { return "alice" }))
 	hooks := &server.Hooks{}
 	a.AddHooks(hooks)
