@@ -167,22 +167,29 @@ func sortedMembers[V any](dst []member[V], m map[string]V) []member[V] {
 // appendMarshalled records a value of any other type the way encoding/json
 // marshals it, or a placeholder naming its type when it cannot be marshalled
 // (channels, functions, cycles, a MarshalJSON that fails or panics).
-func (ae argEncoder) appendMarshalled(b []byte, v any, depth int) (out []byte) {
-	placeholder := func() []byte {
+func (ae argEncoder) appendMarshalled(b []byte, v any, depth int) []byte {
+	raw, ok := marshal(v)
+	if !ok {
 		return jsonw.AppendString(b, fmt.Sprintf("[unencodable %s]", reflect.TypeOf(v)))
 	}
+	return ae.appendRaw(b, raw, depth)
+}
+
+// marshal is v as encoding/json marshals it, without HTML escaping, and
+// false when it cannot be marshalled, also when marshalling panics.
+func marshal(v any) (raw []byte, ok bool) {
 	defer func() {
 		if recover() != nil {
-			out = placeholder()
+			raw, ok = nil, false
 		}
 	}()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return placeholder()
+		return nil, false
 	}
-	return ae.appendRaw(b, bytes.TrimRight(buf.Bytes(), "\n"), depth)
+	return bytes.TrimRight(buf.Bytes(), "\n"), true
 }
 
 // appendRaw appends raw JSON compacted, its string values truncated.

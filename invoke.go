@@ -51,9 +51,7 @@ const maxCachedNames = 1024
 // empty, else a copy of the middleware's shared binding with the name,
 // remembered for the first maxCachedNames names.
 func (m *Middleware) binding(name string, opts []Option) *binding {
-	if p, long := jsonw.Prefix(name, maxToolName); long {
-		name = p + "…"
-	}
+	name = jsonw.Cut(name, maxToolName)
 	if len(opts) > 0 {
 		return m.bind(name, opts)
 	}

@@ -298,11 +298,7 @@ func (b *binding) finish(span trace.Span, recording bool, args string, status St
 		)
 		if status != StatusOK {
 			attrs = append(attrs, spanattr.KeyErrorType.String(errType))
-			desc, long := jsonw.Prefix(text, maxDescription)
-			if long {
-				desc += "…"
-			}
-			span.SetStatus(codes.Error, desc)
+			span.SetStatus(codes.Error, jsonw.Cut(text, maxDescription))
 		}
 		span.SetAttributes(attrs...)
 		putAttrs(attrs, pooled)

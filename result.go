@@ -1,10 +1,6 @@
 package toolaudit
 
-import (
-	"bytes"
-	"encoding/json"
-	"fmt"
-)
+import "fmt"
 
 // renderResult is the text recorded for a typed tool's output.
 func renderResult[Out any](out Out) (text string) {
@@ -23,11 +19,9 @@ func renderResult[Out any](out Out) (text string) {
 	case nil:
 		return ""
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
+	raw, ok := marshal(out)
+	if !ok {
 		return fmt.Sprintf("[unencodable %T]", out)
 	}
-	return string(bytes.TrimRight(buf.Bytes(), "\n"))
+	return string(raw)
 }

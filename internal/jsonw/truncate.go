@@ -24,6 +24,16 @@ func Prefix(s string, n int) (string, bool) {
 	return s, false
 }
 
+// Cut returns s when it has at most n code points, else its first n code
+// points followed by "…": how every name, snippet and message too long to
+// record is shortened.
+func Cut(s string, n int) string {
+	if p, long := Prefix(s, n); long {
+		return p + "…"
+	}
+	return s
+}
+
 // AppendTruncated appends s as a JSON string, truncated as the reference
 // module does: past limit code points, the first limit code points followed
 // by " …[N chars total]", N being the full length in code points. A
