@@ -110,8 +110,8 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 	}
 	users := a.filter.users
 	if len(users) == 0 {
-		var err error
-		if users, err = r.Users(ctx); err != nil {
+		users, err = r.Users(ctx)
+		if err := a.warn(err); err != nil {
 			return nil, err
 		}
 	}
@@ -127,10 +127,22 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 	}
 	errs, denied := 0, 0
 	for _, u := range users {
+		// Only the days the user has: a refused folder is one warning, not
+		// one per day.
+		has, err := r.Days(ctx, u)
+		if err := a.warn(err); err != nil {
+			return nil, err
+		}
 		for _, day := range dayList {
+			if _, ok := slices.BinarySearch(has, day); !ok {
+				continue
+			}
 			for e, err := range r.IterDay(ctx, u, day) {
 				if err != nil {
-					return nil, err
+					if err := a.warn(err); err != nil {
+						return nil, err
+					}
+					continue
 				}
 				if e.Time.Before(from) || !e.Time.Before(to) || !a.filter.match(&e) {
 					continue
