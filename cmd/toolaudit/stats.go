@@ -16,14 +16,16 @@ import (
 
 // toolStats is the summary of one tool's calls.
 type toolStats struct {
-	Tool   string  `json:"tool"`
-	Calls  int     `json:"calls"`
-	Errors int     `json:"errors"`
-	Denied int     `json:"denied"`
-	P50    float64 `json:"p50_ms"`
-	P95    float64 `json:"p95_ms"`
-	Max    float64 `json:"max_ms"`
-	durs   []float64
+	Tool   string `json:"tool"`
+	Calls  int    `json:"calls"`
+	Errors int    `json:"errors"`
+	Denied int    `json:"denied"`
+	// Nil (null) when no call of the tool has a duration: the reference
+	// module writes none.
+	P50  *float64  `json:"p50_ms"`
+	P95  *float64  `json:"p95_ms"`
+	Max  *float64  `json:"max_ms"`
+	durs []float64 // calls without a duration are left out
 }
 
 type count struct {
@@ -90,7 +92,7 @@ func (a *app) statsCommand() *cobra.Command {
 				w := newCSVWriter(a.env.stdout)
 				w.w.Write([]string{"tool", "calls", "errors", "denied", "p50_ms", "p95_ms", "max_ms"})
 				for _, t := range s.Tools {
-					w.w.Write([]string{csvCell(t.Tool), fmt.Sprint(t.Calls), fmt.Sprint(t.Errors), fmt.Sprint(t.Denied), ms(t.P50), ms(t.P95), ms(t.Max)})
+					w.w.Write([]string{csvCell(t.Tool), fmt.Sprint(t.Calls), fmt.Sprint(t.Errors), fmt.Sprint(t.Denied), msOr(t.P50, ""), msOr(t.P95, ""), msOr(t.Max, "")})
 				}
 				return w.flush()
 			}
@@ -178,10 +180,10 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 	}
 	s.Tools = make([]*toolStats, 0, len(tools))
 	for _, t := range tools {
-		slices.Sort(t.durs)
-		t.P50, t.P95 = percentile(t.durs, 50), percentile(t.durs, 95)
 		if len(t.durs) > 0 {
-			t.Max = t.durs[len(t.durs)-1]
+			slices.Sort(t.durs)
+			p50, p95, top := percentile(t.durs, 50), percentile(t.durs, 95), t.durs[len(t.durs)-1]
+			t.P50, t.P95, t.Max = &p50, &p95, &top
 		}
 		s.Tools = append(s.Tools, t)
 	}
@@ -223,6 +225,14 @@ func counts(m map[string]int) []count {
 	return out
 }
 
+// msOr formats *v as ms does, or none when v is nil.
+func msOr(v *float64, none string) string {
+	if v == nil {
+		return none
+	}
+	return ms(*v)
+}
+
 // ms formats milliseconds: three decimals below 10 ms, one above.
 func ms(v float64) string {
 	if v < 10 {
@@ -246,7 +256,7 @@ func (a *app) printSummary(s *summary) error {
 	fmt.Fprintf(w, "%s to %s: %d calls, error rate %.1f%%, denial rate %.1f%%\n\n", s.Since, s.Until, s.Calls, 100*s.ErrorRate, 100*s.DenialRate)
 	fmt.Fprintln(w, bold(fmt.Sprintf("%-24s %7s %7s %7s %9s %9s %9s", "TOOL", "CALLS", "ERRORS", "DENIED", "P50 ms", "P95 ms", "MAX ms")))
 	for _, t := range s.Tools {
-		fmt.Fprintf(w, "%-24s %7d %7d %7d %9s %9s %9s\n", pad(cut(sanitize(t.Tool), 24), 24), t.Calls, t.Errors, t.Denied, ms(t.P50), ms(t.P95), ms(t.Max))
+		fmt.Fprintf(w, "%-24s %7d %7d %7d %9s %9s %9s\n", pad(cut(sanitize(t.Tool), 24), 24), t.Calls, t.Errors, t.Denied, msOr(t.P50, "-"), msOr(t.P95, "-"), msOr(t.Max, "-"))
 	}
 	for _, sec := range []struct {
 		title string
