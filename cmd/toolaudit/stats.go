@@ -256,7 +256,7 @@ func (a *app) printSummary(s *summary) error {
 	fmt.Fprintf(w, "%s to %s: %d calls, error rate %.1f%%, denial rate %.1f%%\n\n", s.Since, s.Until, s.Calls, 100*s.ErrorRate, 100*s.DenialRate)
 	fmt.Fprintln(w, bold(fmt.Sprintf("%-24s %7s %7s %7s %9s %9s %9s", "TOOL", "CALLS", "ERRORS", "DENIED", "P50 ms", "P95 ms", "MAX ms")))
 	for _, t := range s.Tools {
-		fmt.Fprintf(w, "%-24s %7d %7d %7d %9s %9s %9s\n", pad(cut(sanitize(t.Tool), 24), 24), t.Calls, t.Errors, t.Denied, msOr(t.P50, "-"), msOr(t.P95, "-"), msOr(t.Max, "-"))
+		fmt.Fprintf(w, "%s %7d %7d %7d %9s %9s %9s\n", pad(cut(sanitize(t.Tool), 24), 24), t.Calls, t.Errors, t.Denied, msOr(t.P50, "-"), msOr(t.P95, "-"), msOr(t.Max, "-"))
 	}
 	for _, sec := range []struct {
 		title string
@@ -265,7 +265,7 @@ func (a *app) printSummary(s *summary) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, bold(fmt.Sprintf("%-40s %7s", sec.title, "CALLS")))
 		for _, c := range sec.rows {
-			fmt.Fprintf(w, "%-40s %7d\n", pad(cut(sanitize(c.Key), 40), 40), c.Calls)
+			fmt.Fprintf(w, "%s %7d\n", pad(cut(sanitize(c.Key), 40), 40), c.Calls)
 		}
 	}
 	fmt.Fprintln(w)
