@@ -29,6 +29,10 @@ import (
 // returns one, so the result is the reference's whenever no line is
 // further than that out of order. When one is, the result is still sorted
 // by ts, but that line may be left out in favour of older entries.
+//
+// A user whose folder or day file cannot be read does not stop the others:
+// each such file is reported by a *UserError, and the errors are joined
+// with errors.Join and returned beside the entries.
 func (r *Reader) RecentAll(ctx context.Context, q Query) ([]toolaudit.Entry, error) {
 	q, err := q.normalize(DefaultLimitAll)
 	if err != nil {
@@ -49,8 +53,9 @@ func (r *Reader) RecentAll(ctx context.Context, q Query) ([]toolaudit.Entry, err
 // are read ahead as RecentAll does, but at most 1,024 at a time, so that a
 // burst of calls in one second cannot fill memory: an entry further out of
 // order than WithMaxDisorder allows, or behind more than 1,024 entries of
-// its user within that time, is yielded after newer ones. A read error is
-// yielded once, and iteration ends.
+// its user within that time, is yielded after newer ones. A user's folder
+// or day file that cannot be read is yielded as a *UserError, and
+// iteration goes on; any other error ends it.
 func (r *Reader) IterRecentAll(ctx context.Context, days int) iter.Seq2[toolaudit.Entry, error] {
 	return r.recentAll(ctx, days, 0)
 }
@@ -89,7 +94,7 @@ func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[too
 				it.s.close()
 			}
 		}()
-		heads, err := r.heads(ctx, root, users, q.Days)
+		heads, refused, err := r.heads(ctx, root, users, q.Days)
 		if err != nil {
 			yield(toolaudit.Entry{}, err)
 			return
@@ -105,6 +110,11 @@ func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[too
 				h = append(h, it)
 			}
 		}
+		for _, err := range refused {
+			if !yield(toolaudit.Entry{}, err) {
+				return
+			}
+		}
 		heap.Init(&h)
 		for len(h) > 0 {
 			top := h[0]
@@ -113,8 +123,9 @@ func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[too
 					return
 				}
 			} else if err := top.readAhead(ctx); err != nil {
-				yield(toolaudit.Entry{}, err)
-				return
+				if !yield(toolaudit.Entry{}, err) || !isUserError(err) {
+					return
+				}
 			}
 			if top.done && top.head == len(top.ahead) {
 				heap.Pop(&h)
@@ -129,11 +140,12 @@ func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[too
 // heads opens each user's stream and reads its newest entry, on several
 // goroutines: the merge's start is one open and one read per user, system
 // calls that overlap well. It returns an item per user, nil for a user
-// without entries; or, with every stream closed, the error of the first
-// user in order whose read failed (the others stop at their next user).
-func (r *Reader) heads(ctx context.Context, root *tree, users []string, days int) ([]*mergeItem, error) {
+// without entries, and the *UserError values met on the way, in user
+// order; or, with every stream closed, the first other error (ctx done).
+func (r *Reader) heads(ctx context.Context, root *tree, users []string, days int) ([]*mergeItem, []error, error) {
 	items := make([]*mergeItem, len(users))
 	errs := make([]error, len(users))
+	refused := make([][]error, len(users))
 	streams := make([]*stream, len(users))
 	for i, u := range users {
 		streams[i] = r.newStream(root, u, days)
@@ -147,16 +159,22 @@ func (r *Reader) heads(ctx context.Context, root *tree, users []string, days int
 				return
 			}
 			s := streams[i]
-			e, ok, err := s.next(ctx)
-			switch {
-			case err != nil:
-				errs[i] = err
-				failed.Store(true)
-				s.close()
-			case ok:
-				items[i] = newMergeItem(s, i, e)
-			default:
-				s.close()
+			for {
+				e, ok, err := s.next(ctx)
+				switch {
+				case isUserError(err):
+					refused[i] = append(refused[i], err)
+					continue // the stream skipped what it could not read
+				case err != nil:
+					errs[i] = err
+					failed.Store(true)
+					s.close()
+				case ok:
+					items[i] = newMergeItem(s, i, e)
+				default:
+					s.close()
+				}
+				break
 			}
 		}
 	}
@@ -173,11 +191,11 @@ func (r *Reader) heads(ctx context.Context, root *tree, users []string, days int
 		}
 		for _, err := range errs {
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
-	return items, nil
+	return items, slices.Concat(refused...), nil
 }
 
 // headWorkers is how many goroutines open users' files at once.

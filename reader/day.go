@@ -26,8 +26,8 @@ func (r *Reader) Day(ctx context.Context, user, day string) ([]toolaudit.Entry, 
 // IterDay yields user's entries of day (YYYY-MM-DD) in file order, reading
 // the file as it goes: memory stays bounded (about the longest line allowed)
 // whatever the file's size. It reads the file as it was when opened: lines
-// appended meanwhile are not yielded. An invalid user or day, or a read error, is
-// yielded once as an error, and iteration ends.
+// appended meanwhile are not yielded. An invalid user or day, or a read
+// error (a *UserError naming the file), is yielded once, and iteration ends.
 func (r *Reader) IterDay(ctx context.Context, user, day string) iter.Seq2[toolaudit.Entry, error] {
 	return func(yield func(toolaudit.Entry, error) bool) {
 		if err := layout.ValidateUser(user); err != nil {
@@ -47,7 +47,8 @@ func (r *Reader) IterDay(ctx context.Context, user, day string) iter.Seq2[toolau
 			return
 		}
 		defer root.Close()
-		f, size, err := openDay(root, layout.DayFile(user, t))
+		rel := layout.DayFile(user, t)
+		f, size, err := openDay(root, user, rel)
 		if f == nil {
 			if err != nil {
 				yield(toolaudit.Entry{}, err)
@@ -67,7 +68,7 @@ func (r *Reader) IterDay(ctx context.Context, user, day string) iter.Seq2[toolau
 			}
 			line, ok, err := lines.next()
 			if err != nil {
-				yield(toolaudit.Entry{}, err)
+				yield(toolaudit.Entry{}, &UserError{User: user, Err: fileError("reading", rel, err)})
 				return
 			}
 			if !ok {

@@ -18,7 +18,9 @@ const DefaultPoll = 250 * time.Millisecond
 
 // followed is the state of one user's day file under Follow.
 type followed struct {
+	user    string
 	day     string // YYYY-MM-DD of the file followed
+	rel     string // the file's path, relative to the root
 	f       *os.File
 	off     int64  // bytes of the file already consumed
 	partial []byte // the start of a line not yet ended
@@ -32,7 +34,8 @@ type followed struct {
 // is truncated or replaced, yields only whole lines, and skips malformed
 // ones. An invalid user name is yielded once as an error before anything
 // else; read errors are yielded and following goes on, an error that stays
-// (a file that cannot be read) once, not at every poll.
+// (a file that cannot be read) once, not at every poll. An error about one
+// user's folder or file is a *UserError.
 func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string) iter.Seq2[toolaudit.Entry, error] {
 	return func(yield func(toolaudit.Entry, error) bool) {
 		for _, u := range users {
@@ -113,33 +116,34 @@ func (r *Reader) followOnce(ctx context.Context, users []string, state map[strin
 			st.f.Close()
 			*st = followed{}
 		}
+		rel := layout.DayFile(u, today)
 		if st.f == nil {
-			f, size, err := openDay(root, layout.DayFile(u, today))
+			f, size, err := openDay(root, u, rel)
 			if err != nil && !yield(toolaudit.Entry{}, err) {
 				return false
 			}
 			if f == nil {
 				continue
 			}
-			st.f, st.day = f, day
+			st.f, st.user, st.day, st.rel = f, u, day, rel
 			if first {
 				st.off = size // only what is appended from now on
 			}
-		} else if replaced(root, layout.DayFile(u, today), st.f) {
+		} else if replaced(root, rel, st.f) {
 			// Deleted or replaced: finish the old inode, then the new file.
 			if !r.drain(st, yield) {
 				return false
 			}
 			st.f.Close()
 			*st = followed{}
-			f, _, err := openDay(root, layout.DayFile(u, today))
+			f, _, err := openDay(root, u, rel)
 			if err != nil && !yield(toolaudit.Entry{}, err) {
 				return false
 			}
 			if f == nil {
 				continue
 			}
-			st.f, st.day = f, day
+			st.f, st.user, st.day, st.rel = f, u, day, rel
 		}
 		if !r.drain(st, yield) {
 			return false
@@ -152,7 +156,7 @@ func (r *Reader) followOnce(ctx context.Context, users []string, state map[strin
 func (r *Reader) drain(st *followed, yield func(toolaudit.Entry, error) bool) bool {
 	info, err := st.f.Stat()
 	if err != nil {
-		return yield(toolaudit.Entry{}, err)
+		return yield(toolaudit.Entry{}, &UserError{User: st.user, Err: fileError("reading", st.rel, err)})
 	}
 	size := info.Size()
 	if size < st.off {
@@ -182,7 +186,7 @@ func (r *Reader) drain(st *followed, yield func(toolaudit.Entry, error) bool) bo
 			if errors.Is(err, io.EOF) {
 				return true // shrank while read: the next poll starts over
 			}
-			return yield(toolaudit.Entry{}, err)
+			return yield(toolaudit.Entry{}, &UserError{User: st.user, Err: fileError("reading", st.rel, err)})
 		}
 	}
 	return true

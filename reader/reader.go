@@ -7,7 +7,10 @@
 // one day is in file order; across users, entries are sorted newest first
 // by ts, compared as times (a ts without a UTC offset is read in the
 // reader's location). Empty and malformed lines are skipped, never fatal; a
-// missing root, user or file is an empty result, not an error.
+// missing root, user or file is an empty result, not an error. A user's
+// folder or day file that cannot be read (no permission, a FIFO, a symlink
+// leading out of the root) is a *UserError: the other days and users are
+// read all the same, and the error is returned (or yielded) beside them.
 //
 // Unlike the reference module, the readers never read what they do not
 // return: recent entries are read backwards from the end of each file in
@@ -179,7 +182,9 @@ func (r *Reader) today() time.Time {
 }
 
 // Users returns, sorted, the users that have at least one day file,
-// including the exporter's reserved "@unattributed" when it has files.
+// including the exporter's reserved "@unattributed" when it has files. A
+// user whose folder cannot be listed is left out and reported by a
+// *UserError, returned beside the others (joined with errors.Join).
 func (r *Reader) Users(ctx context.Context) ([]string, error) {
 	root, err := r.openRoot()
 	if root == nil {
@@ -191,19 +196,21 @@ func (r *Reader) Users(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var users []string
+	var errs []error
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return users, errors.Join(append(errs, err)...)
 		}
 		days, err := r.days(root, name)
 		if err != nil {
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		if len(days) > 0 {
 			users = append(users, name)
 		}
 	}
-	return users, nil
+	return users, errors.Join(errs...)
 }
 
 // candidates returns, sorted, the names under the root that are valid user
@@ -227,7 +234,7 @@ func (r *Reader) candidates(ctx context.Context, root *tree) ([]string, error) {
 }
 
 // Days returns, oldest first, the days (YYYY-MM-DD) for which user has a
-// file.
+// file. A folder that cannot be listed is a *UserError.
 func (r *Reader) Days(ctx context.Context, user string) ([]string, error) {
 	if err := layout.ValidateUser(user); err != nil {
 		return nil, err
@@ -241,12 +248,9 @@ func (r *Reader) Days(ctx context.Context, user string) ([]string, error) {
 }
 
 func (r *Reader) days(root *tree, user string) ([]string, error) {
-	d, err := root.Open(layout.UserDir(user))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("toolaudit: listing audit files of %q: %w", user, err)
+	d, err := openUserDir(root, user)
+	if d == nil {
+		return nil, err
 	}
 	names, err := d.Readdirnames(-1)
 	d.Close()
@@ -254,7 +258,7 @@ func (r *Reader) days(root *tree, user string) ([]string, error) {
 		return nil, nil // a file (or FIFO) where the folder would be: no days
 	}
 	if err != nil {
-		return nil, fmt.Errorf("toolaudit: listing audit files of %q: %w", user, err)
+		return nil, &UserError{User: user, Err: fileError("listing", layout.UserDir(user), err)}
 	}
 	var days []string
 	for _, n := range names {
@@ -272,6 +276,8 @@ func (r *Reader) days(root *tree, user string) ([]string, error) {
 
 // Recent returns user's newest entries across the last q.Days days counting
 // today, newest first (reverse file order within a day), at most q.Limit.
+// A day file that cannot be read is skipped and reported by a *UserError
+// beside the other days' entries.
 func (r *Reader) Recent(ctx context.Context, user string, q Query) ([]toolaudit.Entry, error) {
 	q, err := q.normalize(DefaultLimit)
 	if err != nil {
@@ -282,9 +288,10 @@ func (r *Reader) Recent(ctx context.Context, user string, q Query) ([]toolaudit.
 
 // IterRecent yields user's entries across the last days days counting
 // today (0 means DefaultDays), newest first, reading each file backwards as
-// far as the caller iterates: stop early and the rest is never read. An
-// invalid user or a read error is yielded once as an error, and iteration
-// ends.
+// far as the caller iterates: stop early and the rest is never read. A day
+// file (or the folder) that cannot be read is yielded as a *UserError and
+// iteration goes on with the next; any other error (an invalid user, ctx
+// done) is yielded once, and iteration ends.
 func (r *Reader) IterRecent(ctx context.Context, user string, days int) iter.Seq2[toolaudit.Entry, error] {
 	return func(yield func(toolaudit.Entry, error) bool) {
 		q, err := Query{Days: days}.normalize(1)
@@ -308,8 +315,10 @@ func (r *Reader) IterRecent(ctx context.Context, user string, days int) iter.Seq
 		for {
 			e, ok, err := s.next(ctx)
 			if err != nil {
-				yield(toolaudit.Entry{}, err)
-				return
+				if !yield(toolaudit.Entry{}, err) || !isUserError(err) {
+					return
+				}
+				continue
 			}
 			if !ok || !yield(e, nil) {
 				return
@@ -318,20 +327,25 @@ func (r *Reader) IterRecent(ctx context.Context, user string, days int) iter.Seq
 	}
 }
 
-// collect gathers at most limit entries of seq, stopping at its first error.
+// collect gathers at most limit entries of seq, going on past a
+// *UserError, stopping at any other error; the errors are joined.
 func collect(seq iter.Seq2[toolaudit.Entry, error], limit int) ([]toolaudit.Entry, error) {
 	var out []toolaudit.Entry
+	var errs []error
 	if limit <= 0 {
 		return out, nil
 	}
 	for e, err := range seq {
 		if err != nil {
-			return out, err
+			if errs = append(errs, err); !isUserError(err) {
+				break
+			}
+			continue
 		}
 		out = append(out, e)
 		if len(out) == limit {
 			break
 		}
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }

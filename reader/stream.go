@@ -23,6 +23,7 @@ type stream struct {
 	day   time.Time // the day of the open file, or the next day to open
 	left  int       // days still to open, after the open one
 	f     *os.File
+	rel   string // f's path, relative to the root
 	lines *backward
 	seen  int // lines read, for context checks
 }
@@ -31,7 +32,9 @@ func (r *Reader) newStream(root *tree, user string, days int) *stream {
 	return &stream{r: r, root: root, user: user, day: r.today(), left: days}
 }
 
-// next returns the next older entry, or ok=false when there is none.
+// next returns the next older entry, or ok=false when there is none. A
+// *UserError is about one day file, or the user's folder, which is then
+// skipped: next may be called again.
 func (s *stream) next(ctx context.Context) (toolaudit.Entry, bool, error) {
 	for {
 		if s.lines == nil {
@@ -48,7 +51,9 @@ func (s *stream) next(ctx context.Context) (toolaudit.Entry, bool, error) {
 		}
 		line, ok, err := s.lines.next()
 		if err != nil {
-			return toolaudit.Entry{}, false, fmt.Errorf("toolaudit: reading %s: %w", s.f.Name(), err)
+			err = &UserError{User: s.user, Err: fileError("reading", s.rel, err)}
+			s.closeFile()
+			return toolaudit.Entry{}, false, err
 		}
 		if !ok {
 			s.closeFile()
@@ -66,15 +71,24 @@ func (s *stream) next(ctx context.Context) (toolaudit.Entry, bool, error) {
 }
 
 // open opens the next day's file, if there is one, and steps the day back.
+// When the file cannot be opened because the user's folder cannot, the
+// error is the folder's and no other day is tried: one error per user.
 func (s *stream) open() error {
 	rel := layout.DayFile(s.user, s.day)
 	s.day = s.day.AddDate(0, 0, -1)
 	s.left--
-	f, size, err := openDay(s.root, rel)
+	f, size, err := openDay(s.root, s.user, rel)
 	if f == nil {
+		if err != nil {
+			if d, derr := openUserDir(s.root, s.user); derr != nil {
+				s.left, err = 0, derr
+			} else if d != nil {
+				d.Close()
+			}
+		}
 		return err
 	}
-	s.f, s.lines = f, newBackward(f, size, s.r.maxLine)
+	s.f, s.rel, s.lines = f, rel, newBackward(f, size, s.r.maxLine)
 	return nil
 }
 
@@ -87,24 +101,24 @@ func (s *stream) closeFile() {
 
 func (s *stream) close() { s.closeFile(); s.left = 0 }
 
-// openDay opens a day file for reading; nil without error when it does not
-// exist.
-func openDay(root *tree, rel string) (*os.File, int64, error) {
+// openDay opens user's day file rel for reading; nil without error when it
+// does not exist, nil with a *UserError when it cannot be read.
+func openDay(root *tree, user, rel string) (*os.File, int64, error) {
 	f, err := root.Open(rel)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return nil, 0, nil
 		}
-		return nil, 0, fmt.Errorf("toolaudit: opening audit file %s: %w", rel, err)
+		return nil, 0, &UserError{User: user, Err: fileError("opening", rel, err)}
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, 0, fmt.Errorf("toolaudit: opening audit file %s: %w", rel, err)
+		return nil, 0, &UserError{User: user, Err: fileError("opening", rel, err)}
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
-		return nil, 0, fmt.Errorf("toolaudit: audit file %s is not a regular file", rel)
+		return nil, 0, &UserError{User: user, Err: fmt.Errorf("audit file %s is not a regular file", rel)}
 	}
 	return f, st.Size(), nil
 }

@@ -28,13 +28,13 @@ func TestOSRootFallback(t *testing.T) {
 	tr := &tree{root: r} // no openat2
 	defer tr.Close()
 
-	f, size, err := openDay(tr, "u/tool_audit/2026-11-27.jsonl")
+	f, size, err := openDay(tr, "u", "u/tool_audit/2026-11-27.jsonl")
 	require.NoError(t, err)
 	require.EqualValues(t, 3, size)
 	f.Close()
 
 	done := make(chan error, 1)
-	go func() { _, _, err := openDay(tr, "u/tool_audit/2026-11-26.jsonl"); done <- err }()
+	go func() { _, _, err := openDay(tr, "u", "u/tool_audit/2026-11-26.jsonl"); done <- err }()
 	select {
 	case err := <-done:
 		require.ErrorContains(t, err, "not a regular file")
@@ -42,6 +42,6 @@ func TestOSRootFallback(t *testing.T) {
 		t.Fatal("opening a FIFO still blocked after 10 s")
 	}
 
-	_, _, err = openDay(tr, "u/tool_audit/2026-11-25.jsonl")
+	_, _, err = openDay(tr, "u", "u/tool_audit/2026-11-25.jsonl")
 	require.ErrorContains(t, err, "escapes")
 }

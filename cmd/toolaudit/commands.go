@@ -30,7 +30,7 @@ func (a *app) usersCommand() *cobra.Command {
 				return err
 			}
 			users, err := r.Users(ctx)
-			if err != nil {
+			if err := a.warn(err); err != nil {
 				return err
 			}
 			type row struct {
@@ -41,19 +41,27 @@ func (a *app) usersCommand() *cobra.Command {
 			var rows []row
 			for _, u := range users {
 				days, err := r.Days(ctx, u)
-				if err != nil {
+				if err := a.warn(err); err != nil {
 					return err
 				}
+				if len(days) == 0 {
+					continue // refused, or emptied meanwhile
+				}
 				last := ""
-				// The newest entry: read back from today to the newest day file.
-				if len(days) > 0 {
-					if t, err := time.ParseInLocation("2006-01-02", days[len(days)-1], time.Local); err == nil {
-						for e, err := range r.IterRecent(ctx, u, daysSince(t, a.env.now())) {
-							if err == nil && !e.Time.IsZero() {
-								last = e.Time.Format(toolaudit.TimeLayout)
+				// The newest entry: read back from today to the oldest day
+				// file, past the files that cannot be read.
+				if t, err := time.ParseInLocation("2006-01-02", days[0], time.Local); err == nil {
+					for e, err := range r.IterRecent(ctx, u, daysSince(t, a.env.now())) {
+						if err != nil {
+							if err := a.warn(err); err != nil {
+								return err
 							}
-							break
+							continue
 						}
+						if !e.Time.IsZero() {
+							last = e.Time.Format(toolaudit.TimeLayout)
+						}
+						break
 					}
 				}
 				rows = append(rows, row{u, len(days), last})
@@ -87,7 +95,7 @@ func (a *app) usersCommand() *cobra.Command {
 }
 
 // printEntries prints the entries of seq that pass the filters, at most
-// limit of them (0: all).
+// limit of them (0: all), warning of the users refused on the way.
 func (a *app) printEntries(seq iter.Seq2[toolaudit.Entry, error], limit int) error {
 	w, err := a.entryWriter()
 	if err != nil {
@@ -96,7 +104,11 @@ func (a *app) printEntries(seq iter.Seq2[toolaudit.Entry, error], limit int) err
 	n := 0
 	for e, err := range seq {
 		if err != nil {
-			return err
+			if err := a.warn(err); err != nil {
+				w.flush()
+				return err
+			}
+			continue
 		}
 		if !a.filter.match(&e) {
 			continue
@@ -206,7 +218,9 @@ file that is truncated or recreated. Stop it with Ctrl-C.`,
 					if isInvalid(err) {
 						return err
 					}
-					fmt.Fprintf(a.env.stderr, "toolaudit: %s\n", oneLine(err.Error()))
+					if err := a.warn(err); err != nil {
+						printError(a.env.stderr, err) // and go on following
+					}
 					continue
 				}
 				if !a.filter.match(&e) {

@@ -6,6 +6,7 @@ require (
 	github.com/spf13/cobra v1.10.2
 	github.com/stretchr/testify v1.12.1
 	github.com/toolaudit/toolaudit v0.1.0
+	golang.org/x/text v0.42.0
 )
 
 require (

@@ -8,9 +8,12 @@
 //	toolaudit stats [--since T] [--until T] [--days N]
 //
 // Global flags, before or after the command: --root (default
-// $TOOLAUDIT_ROOT, else ./home), -o table|json|csv, --no-color. Exit codes:
-// 0 success, 1 error (bad user name, impossible date, unreadable root), 2
-// wrong usage (unknown command or flag).
+// $TOOLAUDIT_ROOT, else ./home), -o table|json|csv, --no-color. A user's
+// folder or day file that cannot be read (a symlink leading out of the
+// root, a FIFO, no permission) is skipped with one warning on stderr, and
+// the rest is printed. Exit codes: 0 success, 1 error (bad user name,
+// impossible date, unreadable root, a user or file skipped), 2 wrong usage
+// (unknown command or flag).
 package main
 
 import (

@@ -127,7 +127,7 @@ func (t *tableWriter) write(e *toolaudit.Entry) error {
 	if t.color {
 		status = colorStatus(e.Status) + status + "\x1b[0m"
 	}
-	rest := sanitize(string(e.Args)) + " → " + sanitize(e.ResultSnippet)
+	rest := sanitize(showJSON(string(e.Args))) + " → " + sanitize(e.ResultSnippet)
 	if t.width > 0 {
 		used := colTime + colUser + colTool + colStatus + colDur + 5*2
 		rest = cut(rest, max(10, t.width-used))
@@ -186,20 +186,4 @@ func sanitize(s string) string {
 func unsafeRune(r rune) bool {
 	return r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == utf8.RuneError ||
 		r == '\u2028' || r == '\u2029' || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
-}
-
-// cut shortens s to n code points, marking the cut with "…".
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
-func pad(s string, n int) string {
-	if k := utf8.RuneCountInString(s); k < n {
-		return s + strings.Repeat(" ", n-k)
-	}
-	return s
 }

@@ -29,6 +29,7 @@ type app struct {
 	noColor bool
 	color   string
 	filter  filter
+	refused bool // a user's folder or file could not be read: exit code 1
 }
 
 // run executes the command line args and returns the exit code.
@@ -42,18 +43,19 @@ func run(ctx context.Context, args []string, e env) int {
 	cmd.SetOut(e.stdout)
 	cmd.SetErr(e.stderr)
 	err := cmd.ExecuteContext(ctx)
-	if err == nil {
-		return 0
+	// Being interrupted is how follow is meant to end.
+	if err != nil && !errors.Is(err, context.Canceled) {
+		printError(e.stderr, err)
+		var ue usageError
+		if errors.As(err, &ue) || isCobraUsage(err) {
+			return 2
+		}
+		return 1
 	}
-	if errors.Is(err, context.Canceled) {
-		return 0 // interrupted, as follow is meant to end
+	if a.refused {
+		return 1 // what could be read was printed, each refused user warned of
 	}
-	fmt.Fprintf(e.stderr, "toolaudit: %s\n", oneLine(err.Error()))
-	var ue usageError
-	if errors.As(err, &ue) || isCobraUsage(err) {
-		return 2
-	}
-	return 1
+	return 0
 }
 
 // isCobraUsage recognises cobra's own usage errors.

@@ -16,14 +16,16 @@ import (
 
 // toolStats is the summary of one tool's calls.
 type toolStats struct {
-	Tool   string  `json:"tool"`
-	Calls  int     `json:"calls"`
-	Errors int     `json:"errors"`
-	Denied int     `json:"denied"`
-	P50    float64 `json:"p50_ms"`
-	P95    float64 `json:"p95_ms"`
-	Max    float64 `json:"max_ms"`
-	durs   []float64
+	Tool   string `json:"tool"`
+	Calls  int    `json:"calls"`
+	Errors int    `json:"errors"`
+	Denied int    `json:"denied"`
+	// Nil (null) when no call of the tool has a duration: the reference
+	// module writes none.
+	P50  *float64  `json:"p50_ms"`
+	P95  *float64  `json:"p95_ms"`
+	Max  *float64  `json:"max_ms"`
+	durs []float64 // calls without a duration are left out
 }
 
 type count struct {
@@ -90,7 +92,7 @@ func (a *app) statsCommand() *cobra.Command {
 				w := newCSVWriter(a.env.stdout)
 				w.w.Write([]string{"tool", "calls", "errors", "denied", "p50_ms", "p95_ms", "max_ms"})
 				for _, t := range s.Tools {
-					w.w.Write([]string{csvCell(t.Tool), fmt.Sprint(t.Calls), fmt.Sprint(t.Errors), fmt.Sprint(t.Denied), ms(t.P50), ms(t.P95), ms(t.Max)})
+					w.w.Write([]string{csvCell(t.Tool), fmt.Sprint(t.Calls), fmt.Sprint(t.Errors), fmt.Sprint(t.Denied), msOr(t.P50, ""), msOr(t.P95, ""), msOr(t.Max, "")})
 				}
 				return w.flush()
 			}
@@ -110,8 +112,8 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 	}
 	users := a.filter.users
 	if len(users) == 0 {
-		var err error
-		if users, err = r.Users(ctx); err != nil {
+		users, err = r.Users(ctx)
+		if err := a.warn(err); err != nil {
 			return nil, err
 		}
 	}
@@ -127,10 +129,22 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 	}
 	errs, denied := 0, 0
 	for _, u := range users {
+		// Only the days the user has: a refused folder is one warning, not
+		// one per day.
+		has, err := r.Days(ctx, u)
+		if err := a.warn(err); err != nil {
+			return nil, err
+		}
 		for _, day := range dayList {
+			if _, ok := slices.BinarySearch(has, day); !ok {
+				continue
+			}
 			for e, err := range r.IterDay(ctx, u, day) {
 				if err != nil {
-					return nil, err
+					if err := a.warn(err); err != nil {
+						return nil, err
+					}
+					continue
 				}
 				if e.Time.Before(from) || !e.Time.Before(to) || !a.filter.match(&e) {
 					continue
@@ -166,10 +180,10 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 	}
 	s.Tools = make([]*toolStats, 0, len(tools))
 	for _, t := range tools {
-		slices.Sort(t.durs)
-		t.P50, t.P95 = percentile(t.durs, 50), percentile(t.durs, 95)
 		if len(t.durs) > 0 {
-			t.Max = t.durs[len(t.durs)-1]
+			slices.Sort(t.durs)
+			p50, p95, top := percentile(t.durs, 50), percentile(t.durs, 95), t.durs[len(t.durs)-1]
+			t.P50, t.P95, t.Max = &p50, &p95, &top
 		}
 		s.Tools = append(s.Tools, t)
 	}
@@ -211,6 +225,14 @@ func counts(m map[string]int) []count {
 	return out
 }
 
+// msOr formats *v as ms does, or none when v is nil.
+func msOr(v *float64, none string) string {
+	if v == nil {
+		return none
+	}
+	return ms(*v)
+}
+
 // ms formats milliseconds: three decimals below 10 ms, one above.
 func ms(v float64) string {
 	if v < 10 {
@@ -234,7 +256,7 @@ func (a *app) printSummary(s *summary) error {
 	fmt.Fprintf(w, "%s to %s: %d calls, error rate %.1f%%, denial rate %.1f%%\n\n", s.Since, s.Until, s.Calls, 100*s.ErrorRate, 100*s.DenialRate)
 	fmt.Fprintln(w, bold(fmt.Sprintf("%-24s %7s %7s %7s %9s %9s %9s", "TOOL", "CALLS", "ERRORS", "DENIED", "P50 ms", "P95 ms", "MAX ms")))
 	for _, t := range s.Tools {
-		fmt.Fprintf(w, "%-24s %7d %7d %7d %9s %9s %9s\n", pad(cut(sanitize(t.Tool), 24), 24), t.Calls, t.Errors, t.Denied, ms(t.P50), ms(t.P95), ms(t.Max))
+		fmt.Fprintf(w, "%s %7d %7d %7d %9s %9s %9s\n", pad(cut(sanitize(t.Tool), 24), 24), t.Calls, t.Errors, t.Denied, msOr(t.P50, "-"), msOr(t.P95, "-"), msOr(t.Max, "-"))
 	}
 	for _, sec := range []struct {
 		title string
@@ -243,7 +265,7 @@ func (a *app) printSummary(s *summary) error {
 		fmt.Fprintln(w)
 		fmt.Fprintln(w, bold(fmt.Sprintf("%-40s %7s", sec.title, "CALLS")))
 		for _, c := range sec.rows {
-			fmt.Fprintf(w, "%-40s %7d\n", pad(cut(sanitize(c.Key), 40), 40), c.Calls)
+			fmt.Fprintf(w, "%s %7d\n", pad(cut(sanitize(c.Key), 40), 40), c.Calls)
 		}
 	}
 	fmt.Fprintln(w)
