@@ -117,7 +117,7 @@ func Example_existingTracerProvider() {
 
 	fmt.Println("spans in the backend:", len(backend.GetSpans()))
 	_ = tp.Shutdown(context.Background()) // writes every audit line
-	entries, _ := reader.New(root, reader.WithLocation(time.UTC)).Recent(ctx, "alice", reader.Query{})
+	entries, _ := reader.Collect(reader.New(root, reader.WithLocation(time.UTC)).Recent(ctx, "alice", reader.Query{}))
 	for _, e := range entries {
 		fmt.Println(e.User, e.Tool, e.Status, string(e.Args), e.ResultSnippet)
 	}
@@ -142,7 +142,7 @@ func Example_waitForExport() {
 	out, _ := shell(ctx, map[string]any{"cmd": "make deploy"})
 	fmt.Println(out)
 
-	entries, _ := reader.New(root).Recent(ctx, "alice", reader.Query{Days: 1})
+	entries, _ := reader.Collect(reader.New(root).Recent(ctx, "alice", reader.Query{Days: 1}))
 	for _, e := range entries {
 		fmt.Println(e.Tool, e.Status, string(e.Args))
 	}

@@ -36,7 +36,7 @@ func TestSpanLimitsLeaveTheAuditWhole(t *testing.T) {
 	require.ErrorIs(t, err, toolaudit.ErrDenied)
 	require.NoError(t, tp.Shutdown(context.Background()))
 
-	got, err := reader.New(root, reader.WithLocation(time.UTC)).Recent(context.Background(), "alice", reader.Query{Days: 1})
+	got, err := reader.Collect(reader.New(root, reader.WithLocation(time.UTC)).Recent(context.Background(), "alice", reader.Query{Days: 1}))
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	e := got[0]

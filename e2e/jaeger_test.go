@@ -166,7 +166,7 @@ func TestQuickstartReachesJaeger(t *testing.T) {
 
 			// The audit files: every call, with its ids.
 			r := reader.New(root)
-			entries, err := r.RecentAll(context.Background(), reader.Query{Days: 1, Limit: 100})
+			entries, err := reader.Collect(r.RecentAll(context.Background(), reader.Query{Days: 1, Limit: 100}))
 			require.NoError(t, err)
 			require.Len(t, entries, 5)
 

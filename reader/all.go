@@ -13,71 +13,76 @@ import (
 	"github.com/toolaudit/toolaudit"
 )
 
-// RecentAll returns the newest entries across all users, newest first by
-// ts compared as times, at most q.Limit, from the last q.Days days: the
+// RecentAll yields the newest entries across all users, newest first by ts
+// compared as times, at most q.Limit, from the last q.Days days: the
 // reference module's result, which takes each user's q.Limit newest entries
 // (in reverse file order, as Recent) and sorts them all by ts. Entries with
 // the same ts keep the reference's order: users by name, then each user's
-// reverse file order.
+// reverse file order. With no limit, every entry of the period is yielded.
 //
-// It is a k-way merge of each user's newest-first stream that stops once
-// it has q.Limit entries, so it reads about q.Limit lines, not every file.
-// Lines need not be in ts order in their file (writers append a line that
-// ended a moment before another after it, and at whole-second timestamps
-// that is a step back of a second): the merge reads a user's lines ahead
-// as far as WithMaxDisorder says (DefaultMaxDisorder, 2 s) before it
-// returns one, so the result is the reference's whenever no line is
-// further than that out of order. When one is, the result is still sorted
-// by ts, but that line may be left out in favour of older entries.
+// It is a k-way merge that reads about as many lines as it yields. Lines
+// need not be in ts order in their file (writers append a line that ended
+// a moment before another after it): a user's lines are read ahead as far
+// as WithMaxDisorder says (2 s by default). With a limit, the entries are
+// gathered first (at most q.Limit), so they are yielded sorted even when a
+// line was further out of order than that, though such a line may be left
+// out for older ones. Without a limit they stream, each user read at most
+// 1,024 lines ahead, so an entry further out of order is yielded late.
 //
 // A user whose folder or day file cannot be read does not stop the others:
-// each such file is reported by a *UserError, and the errors are joined
-// with errors.Join and returned beside the entries.
-func (r *Reader) RecentAll(ctx context.Context, q Query) ([]toolaudit.Entry, error) {
-	q, err := q.normalize(DefaultLimitAll)
-	if err != nil {
-		return nil, err
-	}
-	out, err := collect(r.recentAll(ctx, q.Days, q.Limit), q.Limit)
-	// Sorted already, unless a line was further out of order than allowed.
-	newestFirst := func(a, b toolaudit.Entry) int { return b.Time.Compare(a.Time) }
-	if !slices.IsSortedFunc(out, newestFirst) {
-		slices.SortStableFunc(out, newestFirst)
-	}
-	return out, err
-}
-
-// IterRecentAll yields the entries of all users across the last days days
-// (0 means DefaultDays), newest first as RecentAll orders them but without
-// a limit per user, reading as far as the caller iterates. A user's lines
-// are read ahead as RecentAll does, but at most 1,024 at a time, so that a
-// burst of calls in one second cannot fill memory: an entry further out of
-// order than WithMaxDisorder allows, or behind more than 1,024 entries of
-// its user within that time, is yielded after newer ones. A user's folder
-// or day file that cannot be read is yielded as a *UserError, and
-// iteration goes on; any other error ends it.
-func (r *Reader) IterRecentAll(ctx context.Context, days int) iter.Seq2[toolaudit.Entry, error] {
-	return r.recentAll(ctx, days, 0)
-}
-
-// maxAhead bounds the entries IterRecentAll reads ahead in one user's
-// stream, so that a burst of calls in the same second does not fill memory.
-const maxAhead = 1024
-
-// recentAll is the merge of IterRecentAll, reading at most perUser entries
-// of each user when perUser > 0.
-func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[toolaudit.Entry, error] {
+// each such file is yielded as a *UserError, and iteration goes on; any
+// other error ends it.
+func (r *Reader) RecentAll(ctx context.Context, q Query) iter.Seq2[toolaudit.Entry, error] {
 	return func(yield func(toolaudit.Entry, error) bool) {
-		q, err := Query{Days: days}.normalize(1)
+		q, err := q.normalize(defaultLimitAll)
 		if err != nil {
 			yield(toolaudit.Entry{}, err)
 			return
 		}
-		root, err := r.openRoot()
-		if root == nil {
-			if err != nil {
-				yield(toolaudit.Entry{}, err)
+		if q.Limit == 0 {
+			for e, err := range r.recentAll(ctx, q.Days, 0) {
+				if !yield(e, err) {
+					return
+				}
 			}
+			return
+		}
+		// At most q.Limit entries: gathered, so that a line further out of
+		// order than allowed can still be sorted into place.
+		var out []toolaudit.Entry
+		for e, err := range r.recentAll(ctx, q.Days, q.Limit) {
+			if err != nil {
+				if !yield(e, err) {
+					return
+				}
+				continue
+			}
+			if out = append(out, e); len(out) == q.Limit {
+				break
+			}
+		}
+		newestFirst := func(a, b toolaudit.Entry) int { return b.Time.Compare(a.Time) }
+		if !slices.IsSortedFunc(out, newestFirst) {
+			slices.SortStableFunc(out, newestFirst)
+		}
+		for _, e := range out {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+// maxAhead bounds the entries RecentAll reads ahead in one user's
+// stream, so that a burst of calls in the same second does not fill memory.
+const maxAhead = 1024
+
+// recentAll is the merge of RecentAll over days days, reading at most
+// perUser entries of each user when perUser > 0.
+func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[toolaudit.Entry, error] {
+	return func(yield func(toolaudit.Entry, error) bool) {
+		root, ok := r.openFor(yield)
+		if !ok {
 			return
 		}
 		defer root.Close()
@@ -94,7 +99,7 @@ func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[too
 				it.s.close()
 			}
 		}()
-		heads, refused, err := r.heads(ctx, root, users, q.Days)
+		heads, refused, err := r.heads(ctx, root, users, days)
 		if err != nil {
 			yield(toolaudit.Entry{}, err)
 			return

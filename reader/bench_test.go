@@ -92,7 +92,7 @@ func BenchmarkRecent(b *testing.B) {
 		b.Run(fmt.Sprintf("%dMB/ours", mb), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				es, err := r.Recent(ctx, user, reader.Query{Days: 1, Limit: 200})
+				es, err := reader.Collect(r.Recent(ctx, user, reader.Query{Days: 1, Limit: 200}))
 				if err != nil || len(es) != 200 {
 					b.Fatal(err, len(es))
 				}
@@ -140,7 +140,7 @@ func BenchmarkRecentAll(b *testing.B) {
 	b.Run("ours", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			es, err := r.RecentAll(ctx, q)
+			es, err := reader.Collect(r.RecentAll(ctx, q))
 			if err != nil || len(es) != 500 {
 				b.Fatal(err, len(es))
 			}
@@ -154,7 +154,7 @@ func BenchmarkRecentAll(b *testing.B) {
 			require.NoError(b, err)
 			var all []toolaudit.Entry
 			for _, u := range names {
-				es, err := r.Recent(ctx, u, q)
+				es, err := reader.Collect(r.Recent(ctx, u, q))
 				require.NoError(b, err)
 				all = append(all, es...)
 			}
@@ -211,7 +211,7 @@ func BenchmarkDay(b *testing.B) {
 		for b.Loop() {
 			peak = max(peak, peakHeap(func() {
 				n := 0
-				for _, err := range r.IterDay(ctx, "big", "2026-11-27") {
+				for _, err := range r.Day(ctx, "big", "2026-11-27") {
 					if err != nil {
 						b.Fatal(err)
 					}

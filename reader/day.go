@@ -9,26 +9,14 @@ import (
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
-// Day returns user's entries of day (YYYY-MM-DD) in file order, the
-// order they were written: chronological, up to lines written a moment
-// out of order (see WithMaxDisorder), as the reference module's read_day.
-func (r *Reader) Day(ctx context.Context, user, day string) ([]toolaudit.Entry, error) {
-	var out []toolaudit.Entry
-	for e, err := range r.IterDay(ctx, user, day) {
-		if err != nil {
-			return out, err
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
-
-// IterDay yields user's entries of day (YYYY-MM-DD) in file order, reading
-// the file as it goes: memory stays bounded (about the longest line allowed)
-// whatever the file's size. It reads the file as it was when opened: lines
-// appended meanwhile are not yielded. An invalid user or day, or a read
-// error (a *UserError naming the file), is yielded once, and iteration ends.
-func (r *Reader) IterDay(ctx context.Context, user, day string) iter.Seq2[toolaudit.Entry, error] {
+// Day yields user's entries of day (YYYY-MM-DD) in file order, the order
+// they were written, as the reference module's read_day: chronological, up
+// to lines written a moment out of order (see WithMaxDisorder). Memory stays
+// bounded (about the longest line allowed) whatever the file's size; lines
+// appended after the file was opened are not yielded. An invalid user or
+// day, or a read error (a *UserError naming the file), is yielded once and
+// ends iteration.
+func (r *Reader) Day(ctx context.Context, user, day string) iter.Seq2[toolaudit.Entry, error] {
 	return func(yield func(toolaudit.Entry, error) bool) {
 		if err := layout.ValidateUser(user); err != nil {
 			yield(toolaudit.Entry{}, err)
@@ -39,11 +27,8 @@ func (r *Reader) IterDay(ctx context.Context, user, day string) iter.Seq2[toolau
 			yield(toolaudit.Entry{}, err)
 			return
 		}
-		root, err := r.openRoot()
-		if root == nil {
-			if err != nil {
-				yield(toolaudit.Entry{}, err)
-			}
+		root, ok := r.openFor(yield)
+		if !ok {
 			return
 		}
 		defer root.Close()

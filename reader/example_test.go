@@ -23,7 +23,7 @@ not json
 
 	today := func() time.Time { return time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC) }
 	r := reader.New(root, reader.WithClock(today), reader.WithLocation(time.FixedZone("CET", 3600)))
-	entries, _ := r.Recent(context.Background(), "alice", reader.Query{Days: 1})
+	entries, _ := reader.Collect(r.Recent(context.Background(), "alice", reader.Query{Days: 1}))
 	for _, e := range entries {
 		fmt.Println(e.Time.Format(time.Kitchen), e.Tool, e.Status, string(e.Args))
 	}

@@ -31,10 +31,10 @@ func TestFIFOPlantedAsDayFile(t *testing.T) {
 	r := newReader(root)
 
 	reads := map[string]func() error{
-		"Recent": func() error { _, err := r.Recent(ctx, "mallory", reader.Query{}); return err },
-		"Day":    func() error { _, err := r.Day(ctx, "mallory", "2026-11-27"); return err },
+		"Recent": func() error { _, err := reader.Collect(r.Recent(ctx, "mallory", reader.Query{})); return err },
+		"Day":    func() error { _, err := reader.Collect(r.Day(ctx, "mallory", "2026-11-27")); return err },
 		"RecentAll": func() error {
-			_, err := r.RecentAll(ctx, reader.Query{})
+			_, err := reader.Collect(r.RecentAll(ctx, reader.Query{}))
 			return err
 		},
 		"Follow": func() error {

@@ -13,8 +13,8 @@ import (
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
-// DefaultPoll is how often Follow looks for new lines.
-const DefaultPoll = 250 * time.Millisecond
+// defaultPoll is how often Follow looks for new lines.
+const defaultPoll = 250 * time.Millisecond
 
 // followed is the state of one user's day file under Follow.
 type followed struct {
@@ -29,7 +29,7 @@ type followed struct {
 // Follow yields the entries appended to the day files of users (of every
 // user, including ones that appear later, when users is empty) from the
 // moment it is called, like tail -f, until ctx is done or the caller stops.
-// It polls every poll (0 means DefaultPoll). It follows today's file across
+// It polls every poll (0 means 250 ms). It follows today's file across
 // the change of day (finishing the old file first), starts over when a file
 // is truncated or replaced, yields only whole lines, and skips malformed
 // ones. An invalid user name is yielded once as an error before anything
@@ -45,7 +45,7 @@ func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string
 			}
 		}
 		if poll <= 0 {
-			poll = DefaultPoll
+			poll = defaultPoll
 		}
 		state := map[string]*followed{}
 		defer func() {

@@ -37,19 +37,16 @@ import (
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
-// Defaults of a Query, the reference module's.
+// Defaults of a Query (the reference module's) and of the options.
 const (
-	DefaultDays      = 7
-	DefaultLimit     = 200 // Recent
-	DefaultLimitAll  = 500 // RecentAll
-	DefaultMaxLine   = 16 << 20
-	maxDays          = 3660
-	ctxCheckInterval = 256
+	defaultDays        = 7
+	defaultLimit       = 200 // Recent
+	defaultLimitAll    = 500 // RecentAll
+	defaultMaxLine     = 16 << 20
+	defaultMaxDisorder = 2 * time.Second
+	maxDays            = 3660
+	ctxCheckInterval   = 256
 )
-
-// DefaultMaxDisorder is how far out of ts order RecentAll expects a user's
-// lines to be at most (see WithMaxDisorder).
-const DefaultMaxDisorder = 2 * time.Second
 
 // ErrInvalidUser is wrapped by errors about a user name that cannot name a
 // folder: 1 to 64 ASCII letters, digits, '.', '_' or '-', not starting with
@@ -60,29 +57,34 @@ var ErrInvalidUser = layout.ErrInvalidUser
 // YYYY-MM-DD date.
 var ErrInvalidDay = layout.ErrInvalidDay
 
-// ErrInvalidQuery is wrapped by errors about a negative Days or Limit.
+// ErrInvalidQuery is wrapped by errors about a negative Days.
 var ErrInvalidQuery = errors.New("invalid query")
 
-// Query bounds a read of recent entries. The zero value means the defaults.
+// Query bounds a read of recent entries. The zero value means the
+// reference module's defaults.
 type Query struct {
 	// Days is how many days back to read, counting today: 1 is today only.
-	// 0 means DefaultDays.
+	// 0 means 7.
 	Days int
-	// Limit is the most entries returned. 0 means DefaultLimit for Recent
-	// and DefaultLimitAll for RecentAll.
+	// Limit is the most entries yielded: 0 means 200 for Recent and 500
+	// for RecentAll, a negative Limit no limit.
 	Limit int
 }
 
+// normalize applies the defaults; a Limit of 0 after it means no limit.
 func (q Query) normalize(defLimit int) (Query, error) {
-	if q.Days < 0 || q.Limit < 0 {
-		return q, fmt.Errorf("%w: days %d and limit %d must not be negative", ErrInvalidQuery, q.Days, q.Limit)
+	if q.Days < 0 {
+		return q, fmt.Errorf("%w: days %d must not be negative", ErrInvalidQuery, q.Days)
 	}
 	if q.Days == 0 {
-		q.Days = DefaultDays
+		q.Days = defaultDays
 	}
 	q.Days = min(q.Days, maxDays)
-	if q.Limit == 0 {
+	switch {
+	case q.Limit == 0:
 		q.Limit = defLimit
+	case q.Limit < 0:
+		q.Limit = 0
 	}
 	return q, nil
 }
@@ -114,7 +116,7 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithMaxLineBytes sets the longest line read; longer lines are skipped
-// (default DefaultMaxLine).
+// (default 16 MiB).
 func WithMaxLineBytes(n int) Option {
 	return optionFunc(func(r *Reader) {
 		if n > 0 {
@@ -124,8 +126,8 @@ func WithMaxLineBytes(n int) Option {
 }
 
 // WithMaxDisorder sets how far out of ts order a user's lines may be in
-// their files for RecentAll and IterRecentAll to still merge them exactly
-// in order (default DefaultMaxDisorder): a line whose ts is up to d newer
+// their files for RecentAll to still merge them exactly in order (default
+// 2 s): a line whose ts is up to d newer
 // than a line after it in the file. The exporter and the reference module
 // append lines in the order their calls ended, up to goroutine scheduling
 // (microseconds), which at whole-second timestamps puts a line at most one
@@ -153,7 +155,7 @@ type Reader struct {
 
 // New returns a Reader of the files under root.
 func New(root string, opts ...Option) *Reader {
-	r := &Reader{root: root, loc: time.Local, now: time.Now, maxLine: DefaultMaxLine, disorder: DefaultMaxDisorder}
+	r := &Reader{root: root, loc: time.Local, now: time.Now, maxLine: defaultMaxLine, disorder: defaultMaxDisorder}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(r)
@@ -274,27 +276,14 @@ func (r *Reader) days(root *tree, user string) ([]string, error) {
 	return days, nil
 }
 
-// Recent returns user's newest entries across the last q.Days days counting
-// today, newest first (reverse file order within a day), at most q.Limit.
-// A day file that cannot be read is skipped and reported by a *UserError
-// beside the other days' entries.
-func (r *Reader) Recent(ctx context.Context, user string, q Query) ([]toolaudit.Entry, error) {
-	q, err := q.normalize(DefaultLimit)
-	if err != nil {
-		return nil, err
-	}
-	return collect(r.IterRecent(ctx, user, q.Days), q.Limit)
-}
-
-// IterRecent yields user's entries across the last days days counting
-// today (0 means DefaultDays), newest first, reading each file backwards as
-// far as the caller iterates: stop early and the rest is never read. A day
-// file (or the folder) that cannot be read is yielded as a *UserError and
-// iteration goes on with the next; any other error (an invalid user, ctx
-// done) is yielded once, and iteration ends.
-func (r *Reader) IterRecent(ctx context.Context, user string, days int) iter.Seq2[toolaudit.Entry, error] {
+// Recent yields user's newest entries across the last q.Days days counting
+// today, newest first (reverse file order within a day), at most q.Limit,
+// reading each file backwards as far as the caller iterates. A day file (or
+// the folder) that cannot be read is yielded as a *UserError and iteration
+// goes on; any other error (an invalid user, ctx done) ends it.
+func (r *Reader) Recent(ctx context.Context, user string, q Query) iter.Seq2[toolaudit.Entry, error] {
 	return func(yield func(toolaudit.Entry, error) bool) {
-		q, err := Query{Days: days}.normalize(1)
+		q, err := q.normalize(defaultLimit)
 		if err == nil {
 			err = layout.ValidateUser(user)
 		}
@@ -302,22 +291,20 @@ func (r *Reader) IterRecent(ctx context.Context, user string, days int) iter.Seq
 			yield(toolaudit.Entry{}, err)
 			return
 		}
-		root, err := r.openRoot()
-		if root == nil {
-			if err != nil {
-				yield(toolaudit.Entry{}, err)
-			}
+		root, ok := r.openFor(yield)
+		if !ok {
 			return
 		}
 		defer root.Close()
 		s := r.newStream(root, user, q.Days)
 		defer s.close()
-		for {
+		for n := 0; q.Limit == 0 || n < q.Limit; n++ {
 			e, ok, err := s.next(ctx)
 			if err != nil {
 				if !yield(toolaudit.Entry{}, err) || !isUserError(err) {
 					return
 				}
+				n--
 				continue
 			}
 			if !ok || !yield(e, nil) {
@@ -327,14 +314,22 @@ func (r *Reader) IterRecent(ctx context.Context, user string, days int) iter.Seq
 	}
 }
 
-// collect gathers at most limit entries of seq, going on past a
-// *UserError, stopping at any other error; the errors are joined.
-func collect(seq iter.Seq2[toolaudit.Entry, error], limit int) ([]toolaudit.Entry, error) {
+// openFor opens the root for an iterator: false when there is nothing to
+// read, a missing root, or after yielding the error that ends iteration.
+func (r *Reader) openFor(yield func(toolaudit.Entry, error) bool) (*tree, bool) {
+	root, err := r.openRoot()
+	if root == nil && err != nil {
+		yield(toolaudit.Entry{}, err)
+	}
+	return root, root != nil
+}
+
+// Collect gathers the entries of a Recent, RecentAll or Day iteration,
+// going on past each *UserError and stopping at any other error. It returns
+// what it gathered and the errors met, joined with errors.Join.
+func Collect(seq iter.Seq2[toolaudit.Entry, error]) ([]toolaudit.Entry, error) {
 	var out []toolaudit.Entry
 	var errs []error
-	if limit <= 0 {
-		return out, nil
-	}
 	for e, err := range seq {
 		if err != nil {
 			if errs = append(errs, err); !isUserError(err) {
@@ -343,9 +338,6 @@ func collect(seq iter.Seq2[toolaudit.Entry, error], limit int) ([]toolaudit.Entr
 			continue
 		}
 		out = append(out, e)
-		if len(out) == limit {
-			break
-		}
 	}
 	return out, errors.Join(errs...)
 }

@@ -68,30 +68,30 @@ func TestRecentOrderLimitDays(t *testing.T) {
 	writeDay(t, root, "alice", "2026-11-28", line("alice", "future", at("2026-11-28", 9, 0)))
 	r := newReader(root)
 
-	got, err := r.Recent(ctx, "alice", reader.Query{})
+	got, err := reader.Collect(r.Recent(ctx, "alice", reader.Query{}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"t2", "t1", "y2", "y1", "week"}, tools(got), "7 days counting today, newest first, malformed skipped")
 
-	got, err = r.Recent(ctx, "alice", reader.Query{Days: 1})
+	got, err = reader.Collect(r.Recent(ctx, "alice", reader.Query{Days: 1}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"t2", "t1"}, tools(got))
 
-	got, err = r.Recent(ctx, "alice", reader.Query{Days: 8, Limit: 3})
+	got, err = reader.Collect(r.Recent(ctx, "alice", reader.Query{Days: 8, Limit: 3}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"t2", "t1", "y2"}, tools(got))
 
-	got, err = r.Recent(ctx, "alice", reader.Query{Days: 8, Limit: 100})
+	got, err = reader.Collect(r.Recent(ctx, "alice", reader.Query{Days: 8, Limit: 100}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"t2", "t1", "y2", "y1", "week", "old"}, tools(got))
 
-	got, err = r.Recent(ctx, "nobody", reader.Query{})
+	got, err = reader.Collect(r.Recent(ctx, "nobody", reader.Query{}))
 	require.NoError(t, err)
 	assert.Empty(t, got, "a missing user is an empty result")
 
-	_, err = reader.New(filepath.Join(root, "missing")).Recent(ctx, "alice", reader.Query{})
+	_, err = reader.Collect(reader.New(filepath.Join(root, "missing")).Recent(ctx, "alice", reader.Query{}))
 	require.NoError(t, err, "a missing root is an empty result")
 
-	_, err = r.Recent(ctx, "alice", reader.Query{Days: -1})
+	_, err = reader.Collect(r.Recent(ctx, "alice", reader.Query{Days: -1}))
 	require.ErrorIs(t, err, reader.ErrInvalidQuery)
 }
 
@@ -99,20 +99,20 @@ func TestDay(t *testing.T) {
 	root := t.TempDir()
 	writeDay(t, root, "bob", "2026-11-26", line("bob", "a", at("2026-11-26", 9, 0)), "  ", "{}", line("bob", "b", at("2026-11-26", 8, 0)))
 	r := newReader(root)
-	got, err := r.Day(ctx, "bob", "2026-11-26")
+	got, err := reader.Collect(r.Day(ctx, "bob", "2026-11-26"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", "", "b"}, tools(got), "file order; {} is a valid (empty) entry as in the reference")
 
-	got, err = r.Day(ctx, "bob", "2026-11-25")
+	got, err = reader.Collect(r.Day(ctx, "bob", "2026-11-25"))
 	require.NoError(t, err)
 	assert.Empty(t, got)
 
 	for _, day := range []string{"2026-02-30", "26-11-2026", "../../x", "2026-11-26.jsonl", ""} {
-		_, err = r.Day(ctx, "bob", day)
+		_, err = reader.Collect(r.Day(ctx, "bob", day))
 		require.ErrorIs(t, err, reader.ErrInvalidDay, day)
 	}
 	for _, user := range []string{"", "..", ".hidden", "a/b", "ü", strings.Repeat("a", 65)} {
-		_, err = r.Day(ctx, user, "2026-11-26")
+		_, err = reader.Collect(r.Day(ctx, user, "2026-11-26"))
 		require.ErrorIs(t, err, reader.ErrInvalidUser, user)
 	}
 }
@@ -125,7 +125,7 @@ func TestIterDayStops(t *testing.T) {
 	}
 	writeDay(t, root, "c", "2026-11-27", lines...)
 	n := 0
-	for e, err := range newReader(root).IterDay(ctx, "c", "2026-11-27") {
+	for e, err := range newReader(root).Day(ctx, "c", "2026-11-27") {
 		require.NoError(t, err)
 		assert.Equal(t, fmt.Sprint(n), e.Tool)
 		if n++; n == 10 {
@@ -174,11 +174,11 @@ func TestRecentAllMergesByTime(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(root, "not-a-user-folder"), nil, 0o600))
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "nofiles"), 0o700))
 	r := newReader(root)
-	got, err := r.RecentAll(ctx, reader.Query{})
+	got, err := reader.Collect(r.RecentAll(ctx, reader.Query{}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a1", "b2", "c2", "b1", "c1", "a0"}, tools(got), "ties go to the first user by name")
 
-	got, err = r.RecentAll(ctx, reader.Query{Limit: 2})
+	got, err = reader.Collect(r.RecentAll(ctx, reader.Query{Limit: 2}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a1", "b2"}, tools(got))
 }
@@ -217,13 +217,13 @@ func recentAllMatchesNaive(t *testing.T, seed uint64) {
 	}
 	r := newReader(root)
 	for _, q := range []reader.Query{{Days: 1, Limit: 10}, {Days: 3, Limit: 50}, {Days: 2, Limit: 3}, {Days: 7, Limit: 5000}} {
-		got, err := r.RecentAll(ctx, q)
+		got, err := reader.Collect(r.RecentAll(ctx, q))
 		require.NoError(t, err)
 		users, err := r.Users(ctx)
 		require.NoError(t, err)
 		var naive []toolaudit.Entry
 		for _, u := range users {
-			es, err := r.Recent(ctx, u, q)
+			es, err := reader.Collect(r.Recent(ctx, u, q))
 			require.NoError(t, err)
 			naive = append(naive, es...)
 		}
@@ -234,13 +234,13 @@ func recentAllMatchesNaive(t *testing.T, seed uint64) {
 		// The iterator has no limit per user: its first Limit entries are
 		// the newest of all, in the same order.
 		var iterated []toolaudit.Entry
-		for e, err := range r.IterRecentAll(ctx, q.Days) {
+		for e, err := range r.RecentAll(ctx, reader.Query{Days: q.Days, Limit: -1}) {
 			require.NoError(t, err)
 			if iterated = append(iterated, e); len(iterated) == q.Limit {
 				break
 			}
 		}
-		all, err := r.RecentAll(ctx, reader.Query{Days: q.Days, Limit: 1 << 20})
+		all, err := reader.Collect(r.RecentAll(ctx, reader.Query{Days: q.Days, Limit: 1 << 20}))
 		require.NoError(t, err)
 		assert.Equal(t, tools(all[:min(len(all), q.Limit)]), tools(iterated), "%+v", q)
 	}
@@ -251,10 +251,10 @@ func TestSymlinkOutsideRootRefused(t *testing.T) {
 	writeDay(t, outside, "victim", "2026-11-27", line("victim", "secret", at("2026-11-27", 1, 0)))
 	require.NoError(t, os.Symlink(filepath.Join(outside, "victim"), filepath.Join(root, "eve")))
 	r := newReader(root)
-	got, err := r.Day(ctx, "eve", "2026-11-27")
+	got, err := reader.Collect(r.Day(ctx, "eve", "2026-11-27"))
 	require.Error(t, err)
 	assert.Empty(t, got)
-	_, err = r.Recent(ctx, "eve", reader.Query{})
+	_, err = reader.Collect(r.Recent(ctx, "eve", reader.Query{}))
 	require.Error(t, err)
 }
 
@@ -267,17 +267,17 @@ func TestLongAndTornLines(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "2026-11-27.jsonl"), []byte(content), 0o600))
 
 	small := reader.New(root, reader.WithLocation(loc), reader.WithClock(func() time.Time { return now }), reader.WithMaxLineBytes(100<<10))
-	got, err := small.Recent(ctx, "dan", reader.Query{})
+	got, err := reader.Collect(small.Recent(ctx, "dan", reader.Query{}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"last", "first"}, tools(got), "the over-long line and the torn line are skipped")
-	got, err = small.Day(ctx, "dan", "2026-11-27")
+	got, err = reader.Collect(small.Day(ctx, "dan", "2026-11-27"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"first", "last"}, tools(got))
 
-	got, err = newReader(root).Recent(ctx, "dan", reader.Query{})
+	got, err = reader.Collect(newReader(root).Recent(ctx, "dan", reader.Query{}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"last", "long", "first"}, tools(got), "within the default limit the long line is read")
-	got, err = newReader(root).Day(ctx, "dan", "2026-11-27")
+	got, err = reader.Collect(newReader(root).Day(ctx, "dan", "2026-11-27"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"first", "long", "last"}, tools(got))
 }
@@ -296,9 +296,9 @@ func TestBackwardMatchesForward(t *testing.T) {
 		}
 		writeDay(t, root, "u", "2026-11-27", lines...)
 		r := newReader(root)
-		fwd, err := r.Day(ctx, "u", "2026-11-27")
+		fwd, err := reader.Collect(r.Day(ctx, "u", "2026-11-27"))
 		require.NoError(t, err)
-		back, err := r.Recent(ctx, "u", reader.Query{Days: 1, Limit: 1 << 20})
+		back, err := reader.Collect(r.Recent(ctx, "u", reader.Query{Days: 1, Limit: 1 << 20}))
 		require.NoError(t, err)
 		slices.Reverse(back)
 		require.Equal(t, tools(fwd), tools(back), "trial %d", trial)
@@ -322,7 +322,7 @@ asyncio.run(main())
 `
 	runPython(t, seed, root, script)
 	r := reader.New(root)
-	got, err := r.Recent(ctx, "alice", reader.Query{})
+	got, err := reader.Collect(r.Recent(ctx, "alice", reader.Query{}))
 	require.NoError(t, err)
 	require.Equal(t, []string{"shell", "search"}, tools(got))
 	s := got[1]
@@ -338,10 +338,10 @@ asyncio.run(main())
 	assert.Equal(t, strings.Repeat("x", 500)+" …[600 chars total]", args["long"], "the Go truncation matches the reference's")
 	assert.WithinDuration(t, time.Now(), s.Time, time.Minute, "naive local ts read as local time")
 
-	all, err := r.RecentAll(ctx, reader.Query{})
+	all, err := reader.Collect(r.RecentAll(ctx, reader.Query{}))
 	require.NoError(t, err)
 	assert.Len(t, all, 3)
-	day, err := r.Day(ctx, "bob", time.Now().Format("2006-01-02"))
+	day, err := reader.Collect(r.Day(ctx, "bob", time.Now().Format("2006-01-02")))
 	require.NoError(t, err)
 	require.Len(t, day, 1)
 	assert.Equal(t, toolaudit.StatusError, day[0].Status)
@@ -386,7 +386,7 @@ func TestRecentAllReportsAFailingUser(t *testing.T) {
 			}
 			writeDay(t, root, user, today, line(user, "t", at(today, 1, 0)))
 		}
-		got, err := newReader(root).RecentAll(ctx, reader.Query{})
+		got, err := reader.Collect(newReader(root).RecentAll(ctx, reader.Query{}))
 		require.Error(t, err, "bad user %d", bad)
 		assert.Contains(t, err.Error(), fmt.Sprintf("user%02d", bad))
 		assert.Len(t, got, 39, "the other users' entries come back")
@@ -419,12 +419,12 @@ func TestRecentAllLinesOutOfOrder(t *testing.T) {
 	// b0: the reference compares ts as strings and puts "never" first.)
 	r := newReader(root)
 	for limit, want := range map[int][]string{0: {"a1", "b1", "a2", "b0"}, 2: {"a1", "b1"}, 1: {"a2"}} {
-		got, err := r.RecentAll(ctx, reader.Query{Days: 1, Limit: limit})
+		got, err := reader.Collect(r.RecentAll(ctx, reader.Query{Days: 1, Limit: limit}))
 		require.NoError(t, err)
 		assert.Equal(t, want, tools(got), "limit %d", limit)
 	}
 	var iterated []toolaudit.Entry
-	for e, err := range r.IterRecentAll(ctx, 1) {
+	for e, err := range r.RecentAll(ctx, reader.Query{Days: 1, Limit: -1}) {
 		require.NoError(t, err)
 		iterated = append(iterated, e)
 	}
@@ -433,26 +433,26 @@ func TestRecentAllLinesOutOfOrder(t *testing.T) {
 	// Trusting the file order, as the merge did before it read ahead.
 	trusting := reader.New(root, reader.WithLocation(loc), reader.WithClock(func() time.Time { return now }), reader.WithMaxDisorder(0))
 	iterated = iterated[:0]
-	for e, err := range trusting.IterRecentAll(ctx, 1) {
+	for e, err := range trusting.RecentAll(ctx, reader.Query{Days: 1, Limit: -1}) {
 		require.NoError(t, err)
 		iterated = append(iterated, e)
 	}
 	assert.Equal(t, []string{"b1", "a2", "a1", "b0"}, tools(iterated), "out of time order")
-	got, err := trusting.RecentAll(ctx, reader.Query{Days: 1, Limit: 2})
+	got, err := reader.Collect(trusting.RecentAll(ctx, reader.Query{Days: 1, Limit: 2}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"b1", "a2"}, tools(got), "a1 passed over")
 
 	// Beyond the disorder allowed: sorted, but cat's c1 is passed over
 	// when the limit is reached before it is read.
-	got, err = r.RecentAll(ctx, reader.Query{Days: 2})
+	got, err = reader.Collect(r.RecentAll(ctx, reader.Query{Days: 2}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a1", "b1", "a2", "c1", "d1", "c2", "b0"}, tools(got))
-	got, err = r.RecentAll(ctx, reader.Query{Days: 2, Limit: 4})
+	got, err = reader.Collect(r.RecentAll(ctx, reader.Query{Days: 2, Limit: 4}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a1", "b1", "a2", "d1"}, tools(got))
 	// Allowing it, exact again.
 	patient := reader.New(root, reader.WithLocation(loc), reader.WithClock(func() time.Time { return now }), reader.WithMaxDisorder(5*time.Second))
-	got, err = patient.RecentAll(ctx, reader.Query{Days: 2, Limit: 4})
+	got, err = reader.Collect(patient.RecentAll(ctx, reader.Query{Days: 2, Limit: 4}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a1", "b1", "a2", "c1"}, tools(got))
 }
@@ -492,7 +492,7 @@ print(json.dumps([e["tool"] for e in t.read_recent_all_users(days=%d, limit=%d)]
 `, q.Days, q.Limit))
 		var want []string
 		require.NoError(t, json.Unmarshal([]byte(out), &want), out)
-		got, err := r.RecentAll(ctx, q)
+		got, err := reader.Collect(r.RecentAll(ctx, q))
 		require.NoError(t, err)
 		require.Equal(t, want, tools(got), "%+v", q)
 	}

@@ -30,10 +30,10 @@ func TestRandomBytesFile(t *testing.T) {
 	content := append(append([]byte(good+"\n"), junk...), []byte("\n"+good+"\n")...)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "2026-11-27.jsonl"), content, 0o600))
 	r := newReader(root)
-	got, err := r.Recent(ctx, "rob", reader.Query{})
+	got, err := reader.Collect(r.Recent(ctx, "rob", reader.Query{}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"good", "good"}, tools(got), "what is valid, nothing else")
-	got, err = r.Day(ctx, "rob", "2026-11-27")
+	got, err = reader.Collect(r.Day(ctx, "rob", "2026-11-27"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"good", "good"}, tools(got))
 }
@@ -68,14 +68,14 @@ func TestHugeLineBoundedMemory(t *testing.T) {
 		return got, after.TotalAlloc - before.TotalAlloc
 	}
 	got, alloc := measure(func() []string {
-		es, err := r.Recent(ctx, "sam", reader.Query{})
+		es, err := reader.Collect(r.Recent(ctx, "sam", reader.Query{}))
 		require.NoError(t, err)
 		return tools(es)
 	})
 	assert.Equal(t, []string{"after", "before"}, got)
 	assert.Less(t, alloc, uint64(16<<20), "Recent allocated %d bytes for a 64 MiB line", alloc)
 	got, alloc = measure(func() []string {
-		es, err := r.Day(ctx, "sam", "2026-11-27")
+		es, err := reader.Collect(r.Day(ctx, "sam", "2026-11-27"))
 		require.NoError(t, err)
 		return tools(es)
 	})
@@ -127,14 +127,14 @@ func testFileChanging(t *testing.T, truncate bool) {
 	})
 	r := newReader(root)
 	for range 30 {
-		got, err := r.Recent(ctx, "tia", reader.Query{Days: 1, Limit: 50})
+		got, err := reader.Collect(r.Recent(ctx, "tia", reader.Query{Days: 1, Limit: 50}))
 		require.NoError(t, err)
 		for _, e := range got {
 			if !truncate {
 				assert.Equal(t, strings.Repeat("t", 100), e.Tool)
 			}
 		}
-		for e, err := range r.IterDay(ctx, "tia", "2026-11-27") {
+		for e, err := range r.Day(ctx, "tia", "2026-11-27") {
 			require.NoError(t, err)
 			if !truncate {
 				assert.Equal(t, strings.Repeat("t", 100), e.Tool)

@@ -35,7 +35,7 @@ func TestUnreadableModes(t *testing.T) {
 	users, err := r.Users(ctx)
 	assert.Equal(t, []string{"alice", "carol"}, users)
 	assert.Equal(t, []string{"bob"}, refused(t, err))
-	all, err := r.RecentAll(ctx, reader.Query{})
+	all, err := reader.Collect(r.RecentAll(ctx, reader.Query{}))
 	assert.Equal(t, []string{"a", "c-old"}, tools(all))
 	assert.Equal(t, []string{"bob", "carol"}, refused(t, err))
 	assert.ErrorContains(t, err, "carol/tool_audit/"+today+".jsonl")

@@ -75,7 +75,7 @@ func TestOneBadUserHidesNoOne(t *testing.T) {
 	assert.Equal(t, []string{"bob"}, refused(t, err))
 	assert.ErrorContains(t, err, "bob/tool_audit")
 
-	all, err := r.RecentAll(ctx, reader.Query{})
+	all, err := reader.Collect(r.RecentAll(ctx, reader.Query{}))
 	assert.Equal(t, []string{"carol-new", "alice-new", "erin-old", "dan-old", "carol-old", "alice-old"}, tools(all))
 	assert.Equal(t, []string{"bob", "dan", "erin"}, refused(t, err), "one error per refused user, in name order")
 	assert.ErrorContains(t, err, "dan/tool_audit/"+now.Format("2006-01-02")+".jsonl")
@@ -83,7 +83,7 @@ func TestOneBadUserHidesNoOne(t *testing.T) {
 
 	var seq []string
 	var seqErrs []error
-	for e, err := range r.IterRecentAll(ctx, 0) {
+	for e, err := range r.RecentAll(ctx, reader.Query{Days: 0, Limit: -1}) {
 		if err != nil {
 			seqErrs = append(seqErrs, err)
 			continue
@@ -93,17 +93,17 @@ func TestOneBadUserHidesNoOne(t *testing.T) {
 	assert.Equal(t, tools(all), seq)
 	assert.Equal(t, []string{"bob", "dan", "erin"}, refused(t, errors.Join(seqErrs...)))
 
-	got, err := r.Recent(ctx, "dan", reader.Query{})
+	got, err := reader.Collect(r.Recent(ctx, "dan", reader.Query{}))
 	assert.Equal(t, []string{"dan-old"}, tools(got), "the other days still come back")
 	assert.Equal(t, []string{"dan"}, refused(t, err))
 
-	got, err = r.Recent(ctx, "bob", reader.Query{})
+	got, err = reader.Collect(r.Recent(ctx, "bob", reader.Query{}))
 	assert.Empty(t, got)
 	assert.Equal(t, []string{"bob"}, refused(t, err), "one error for the folder, not one per day")
 
 	_, err = r.Days(ctx, "bob")
 	assert.Equal(t, []string{"bob"}, refused(t, err))
-	_, err = r.Day(ctx, "erin", now.Format("2006-01-02"))
+	_, err = reader.Collect(r.Day(ctx, "erin", now.Format("2006-01-02")))
 	assert.Equal(t, []string{"erin"}, refused(t, err))
 }
 

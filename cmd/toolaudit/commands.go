@@ -51,7 +51,7 @@ func (a *app) usersCommand() *cobra.Command {
 				// The newest entry: read back from today to the oldest day
 				// file, past the files that cannot be read.
 				if t, err := time.ParseInLocation("2006-01-02", days[0], time.Local); err == nil {
-					for e, err := range r.IterRecent(ctx, u, daysSince(t, a.env.now())) {
+					for e, err := range r.Recent(ctx, u, reader.Query{Days: daysSince(t, a.env.now()), Limit: -1}) {
 						if err != nil {
 							if err := a.warn(err); err != nil {
 								return err
@@ -154,13 +154,13 @@ func (a *app) recentCommand() *cobra.Command {
 				user = a.filter.users[0]
 			}
 			if user != "" {
-				return a.printEntries(r.IterRecent(cmd.Context(), user, days), limit)
+				return a.printEntries(r.Recent(cmd.Context(), user, reader.Query{Days: days, Limit: -1}), limit)
 			}
-			return a.printEntries(r.IterRecentAll(cmd.Context(), days), limit)
+			return a.printEntries(r.RecentAll(cmd.Context(), reader.Query{Days: days, Limit: -1}), limit)
 		},
 	}
-	cmd.Flags().IntVar(&days, "days", reader.DefaultDays, "days to read back, counting today")
-	cmd.Flags().IntVar(&limit, "limit", reader.DefaultLimit, "most entries shown (0: all)")
+	cmd.Flags().IntVar(&days, "days", 7, "days to read back, counting today")
+	cmd.Flags().IntVar(&limit, "limit", 200, "most entries shown (0: all)")
 	a.filter.flags(cmd)
 	return cmd
 }
@@ -179,7 +179,7 @@ func (a *app) dayCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.printEntries(r.IterDay(cmd.Context(), args[0], args[1]), 0)
+			return a.printEntries(r.Day(cmd.Context(), args[0], args[1]), 0)
 		},
 	}
 	a.filter.flags(cmd)
@@ -236,7 +236,7 @@ file that is truncated or recreated. Stop it with Ctrl-C.`,
 			return cmd.Context().Err()
 		},
 	}
-	cmd.Flags().DurationVar(&poll, "poll", reader.DefaultPoll, "how often to look for new lines")
+	cmd.Flags().DurationVar(&poll, "poll", 250*time.Millisecond, "how often to look for new lines")
 	a.filter.flags(cmd)
 	return cmd
 }

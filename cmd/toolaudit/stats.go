@@ -139,7 +139,7 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 			if _, ok := slices.BinarySearch(has, day); !ok {
 				continue
 			}
-			for e, err := range r.IterDay(ctx, u, day) {
+			for e, err := range r.Day(ctx, u, day) {
 				if err != nil {
 					if err := a.warn(err); err != nil {
 						return nil, err

@@ -10,7 +10,9 @@
 // User names and days come from the request, so they are hostile input:
 // the reader refuses anything that could leave the audit root, and the
 // handlers answer 400 with the reader's message, which names what was
-// wrong. Each answer is a JSON array of audit entries (the file's format).
+// wrong. Each answer is a JSON array of audit entries (the file's format);
+// a user whose folder or file cannot be read is named in an X-Refused-User
+// header and the others are answered all the same.
 package main
 
 import (
@@ -44,14 +46,14 @@ func handler(r *reader.Reader) http.Handler {
 		reply(w, list(users), err)
 	})
 	mux.HandleFunc("GET /users/{user}/recent", withQuery(func(req *http.Request, q reader.Query) ([]toolaudit.Entry, error) {
-		return r.Recent(req.Context(), req.PathValue("user"), q)
+		return reader.Collect(r.Recent(req.Context(), req.PathValue("user"), q))
 	}))
 	mux.HandleFunc("GET /users/{user}/days/{day}", func(w http.ResponseWriter, req *http.Request) {
-		entries, err := r.Day(req.Context(), req.PathValue("user"), req.PathValue("day"))
+		entries, err := reader.Collect(r.Day(req.Context(), req.PathValue("user"), req.PathValue("day")))
 		reply(w, list(entries), err)
 	})
 	mux.HandleFunc("GET /recent", withQuery(func(req *http.Request, q reader.Query) ([]toolaudit.Entry, error) {
-		return r.RecentAll(req.Context(), q)
+		return reader.Collect(r.RecentAll(req.Context(), q))
 	}))
 	return mux
 }
@@ -92,9 +94,14 @@ func query(req *http.Request) (reader.Query, error) {
 }
 
 // reply writes v as JSON, or err with the status it deserves: 400 for what
-// the request got wrong, 500 for the rest.
+// the request got wrong, 500 for the rest. Users whose folder or file was
+// refused (reader.UserError) do not hide the others: v is sent, with one
+// X-Refused-User header per refused user.
 func reply(w http.ResponseWriter, v any, err error) {
 	w.Header().Set("Content-Type", "application/json")
+	if err != nil && onlyRefusedUsers(err, w.Header()) {
+		err = nil
+	}
 	if err != nil {
 		status := http.StatusInternalServerError
 		if errors.Is(err, reader.ErrInvalidUser) || errors.Is(err, reader.ErrInvalidDay) ||
@@ -106,6 +113,27 @@ func reply(w http.ResponseWriter, v any, err error) {
 		return
 	}
 	json.NewEncoder(w).Encode(v)
+}
+
+// onlyRefusedUsers adds a header per *reader.UserError in err and reports
+// whether err holds nothing else.
+func onlyRefusedUsers(err error, h http.Header) bool {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	var users []string
+	for _, e := range errs {
+		var ue *reader.UserError
+		if !errors.As(e, &ue) {
+			return false
+		}
+		users = append(users, ue.User)
+	}
+	for _, u := range users {
+		h.Add("X-Refused-User", u)
+	}
+	return true
 }
 
 // list is s, empty rather than nil: [] in JSON, not null.

@@ -95,3 +95,25 @@ func TestAdminEndpoints(t *testing.T) {
 		assert.Contains(t, body, want, path)
 	}
 }
+
+// TestAdminRefusedUserHidesNoOne plants a symlink out of the root as bob's
+// folder: /recent and /users still answer alice's entries, naming bob in a
+// header, where they answered 500 and nothing.
+func TestAdminRefusedUserHidesNoOne(t *testing.T) {
+	root := t.TempDir()
+	now := time.Now()
+	write(t, root, toolaudit.Entry{Time: now, User: "alice", Tool: "search", Args: json.RawMessage(`{}`), Status: toolaudit.StatusOK})
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "bob"), 0o700))
+	require.NoError(t, os.Symlink(t.TempDir(), filepath.Join(root, "bob", "tool_audit")))
+	srv := httptest.NewServer(handler(reader.New(root)))
+	defer srv.Close()
+	for _, path := range []string{"/recent", "/users"} {
+		resp, err := http.Get(srv.URL + path)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+		assert.Contains(t, string(body), "alice", path)
+		assert.Equal(t, []string{"bob"}, resp.Header.Values("X-Refused-User"), path)
+	}
+}

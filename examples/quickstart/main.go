@@ -138,7 +138,7 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "\nusers: %s\n", strings.Join(users, ", "))
-	entries, err := r.RecentAll(ctx, reader.Query{})
+	entries, err := reader.Collect(r.RecentAll(ctx, reader.Query{}))
 	if err != nil {
 		return err
 	}
