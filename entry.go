@@ -1,6 +1,7 @@
 package toolaudit
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,7 +51,9 @@ var ErrMalformed = errors.New("malformed audit line")
 
 // AppendJSON appends e as one line of the audit format, without the
 // newline. Args that are not a valid JSON object are recorded as
-// {"_unparsed": "<their text>"} so the line stays valid JSON.
+// {"_unparsed": "<their text>"} so the line stays valid JSON, bar one
+// exception: NaN, Infinity and -Infinity, which Python writes for such
+// floats and ParseEntry reads, are kept as they are.
 func (e *Entry) AppendJSON(b []byte) []byte {
 	b = append(b, `{"ts":"`...)
 	b = appendTS(b, e.Time)
@@ -101,11 +104,17 @@ func (e *Entry) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// MarshalJSON returns e in the audit format (see AppendJSON). Note that
+// MarshalJSON returns e in the audit format (see AppendJSON), as strict
+// JSON: NaN, Infinity and -Infinity in the args become the strings "NaN",
+// "+Inf" and "-Inf", as the middleware writes such floats. Note that
 // json.Marshal escapes <, > and & in what MarshalJSON returns; use
-// AppendJSON, or a json.Encoder with SetEscapeHTML(false), for the exact
-// line.
+// AppendJSON for the exact line.
 func (e Entry) MarshalJSON() ([]byte, error) {
+	if bytes.ContainsAny(e.Args, "NI") {
+		if valid, _ := jsonw.ScanObject(e.Args); valid {
+			e.Args = jsonw.ReplaceNonFinite(nil, e.Args, jsonw.NaNString, jsonw.InfString, jsonw.NegInfString)
+		}
+	}
 	return e.AppendJSON(make([]byte, 0, 256)), nil
 }
 
@@ -151,7 +160,7 @@ func ParseEntry(line []byte, loc *time.Location) (Entry, error) {
 	var w wireEntry
 	if !parseFast(line, &w) {
 		w = wireEntry{}
-		if err := json.Unmarshal(line, &w); err != nil {
+		if err := parseSlow(line, &w); err != nil {
 			return Entry{}, fmt.Errorf("%w: %v", ErrMalformed, err)
 		}
 	}

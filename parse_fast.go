@@ -30,8 +30,9 @@ const (
 // nothing, for anything it does not handle exactly as encoding/json would:
 // a key that is not one of the fields spelled exactly, a key seen twice,
 // null, a value of another type, a string with invalid UTF-8 or a
-// surrogate escape, a result_chars that is not a plain integer. The caller
-// then parses the line with encoding/json.
+// surrogate escape, a result_chars that is not a plain integer, a
+// duration_ms that is not a number. The caller then parses the line with
+// parseSlow.
 func parseFast(line []byte, w *wireEntry) bool {
 	// The string fields are decoded one after the other into arena, then
 	// made one string that each field is a part of: one allocation for
@@ -209,8 +210,8 @@ func fastString(line []byte, i int, buf []byte) ([]byte, int, bool) {
 // fastNumber decodes result_chars (a plain integer) or duration_ms.
 func fastNumber(line []byte, i, bit int, w *wireEntry) (int, bool) {
 	end, ok := jsonw.SkipValue(line, i)
-	if !ok || end == i || !(line[i] == '-' || '0' <= line[i] && line[i] <= '9') {
-		return 0, false
+	if !ok || end == i || !(line[i] == '-' || '0' <= line[i] && line[i] <= '9') || line[i] == '-' && line[i+1] == 'I' {
+		return 0, false // not a number, or -Infinity: left to parseSlow
 	}
 	text := string(line[i:end])
 	if bit == fResultChars {

@@ -41,15 +41,19 @@ func (a *app) entryWriter() (entryWriter, error) {
 	return &tableWriter{w: a.env.stdout, color: color, width: a.env.width}, nil
 }
 
-// jsonWriter prints each entry as one line of the audit format.
+// jsonWriter prints each entry as one line of the audit format in strict
+// JSON: the NaN, Infinity and -Infinity that the reference module writes in
+// args become the strings "NaN", "+Inf" and "-Inf" (Entry.MarshalJSON).
 type jsonWriter struct {
-	w   io.Writer
-	buf []byte
+	w io.Writer
 }
 
 func (j *jsonWriter) write(e *toolaudit.Entry) error {
-	j.buf = append(e.AppendJSON(j.buf[:0]), '\n')
-	_, err := j.w.Write(j.buf)
+	line, err := e.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	_, err = j.w.Write(append(line, '\n'))
 	return err
 }
 

@@ -36,15 +36,52 @@ func decodeNumbers(raw []byte) (any, error) {
 	return v, err
 }
 
+// pyTokens replaces, outside strings, the tokens Python writes for NaN and
+// the infinities by nan, inf and negInf, by the text alone: with "null"
+// for all three, encoding/json then says whether raw is valid to Python.
+func pyTokens(raw []byte, nan, inf, negInf string) []byte {
+	var out []byte
+	in := false
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case in && c == '\\' && i+1 < len(raw):
+			out = append(out, c, raw[i+1])
+			i++
+			continue
+		case c == '"':
+			in = !in
+		case !in && bytes.HasPrefix(raw[i:], []byte("-Infinity")):
+			out = append(out, negInf...)
+			i += len("-Infinity") - 1
+			continue
+		case !in && bytes.HasPrefix(raw[i:], []byte("Infinity")):
+			out = append(out, inf...)
+			i += len("Infinity") - 1
+			continue
+		case !in && bytes.HasPrefix(raw[i:], []byte("NaN")):
+			out = append(out, nan...)
+			i += len("NaN") - 1
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 func FuzzScanObject(f *testing.F) {
-	for _, s := range []string{`{}`, `{"a":[1,2,{"b":null}]}`, `{ "a" : "\u00e9" }`, "{\"a\":\"\u2028\"}", `{"a":1.}`, `[1]`, `{"a":"\x"}`} {
+	for _, s := range []string{`{}`, `{"a":[1,2,{"b":null}]}`, `{ "a" : "\u00e9" }`, "{\"a\":\"\u2028\"}", `{"a":1.}`, `[1]`, `{"a":"\x"}`,
+		// Python's json.dumps of float("nan") and the infinities, and what
+		// Python refuses.
+		`{"a": NaN, "b": [Infinity, {"c": -Infinity}], "d": "NaN"}`, `{"a":-Infinity}`, `{"a":nan}`, `{"a":+Infinity}`,
+		`{"a":-NaN}`, `{"a":Inf}`, `{"a":NaN1}`, `{"a":1NaN}`, `{NaN:1}`, `{"a":Infinit}`, `{"a":- Infinity}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		valid, clean := ScanObject(raw)
-		want := ValidObject(raw) && depthOf(raw) <= maxScanDepth
+		want := ValidObject(pyTokens(raw, "null", "null", "null")) && depthOf(raw) <= maxScanDepth
 		if valid != want {
-			t.Fatalf("ScanObject(%q) valid=%v, encoding/json says %v", raw, valid, want)
+			t.Fatalf("ScanObject(%q) valid=%v, encoding/json with the tokens as null says %v", raw, valid, want)
 		}
 		if !valid {
 			return
@@ -55,13 +92,25 @@ func FuzzScanObject(f *testing.F) {
 		}
 		// Numbers compare as their text: a valid number such as 1E700 does
 		// not fit a float64, and AppendRaw copies numbers as they are.
-		a, errA := decodeNumbers(raw)
-		b, errB := decodeNumbers(out)
+		// The tokens compare as strings no other value decodes to.
+		a, errA := decodeNumbers(pyTokens(raw, `"\u0000NaN"`, `"\u0000Inf"`, `"\u0000-Inf"`))
+		b, errB := decodeNumbers(pyTokens(out, `"\u0000NaN"`, `"\u0000Inf"`, `"\u0000-Inf"`))
 		if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
 			t.Fatalf("AppendRaw changed the value: %q -> %q (%v, %v)", raw, out, errA, errB)
 		}
 		if ok, c := ScanObject(out); !ok || !c {
 			t.Fatalf("AppendRaw output not clean: %q", out)
+		}
+		// ReplaceNonFinite makes strict JSON of the same value, the tokens
+		// as AppendFloat's strings.
+		strict := ReplaceNonFinite(nil, raw, NaNString, InfString, NegInfString)
+		if !json.Valid(strict) {
+			t.Fatalf("ReplaceNonFinite gives invalid JSON %q for %q", strict, raw)
+		}
+		c, errC := decodeNumbers(pyTokens(raw, NaNString, InfString, NegInfString))
+		d, errD := decodeNumbers(strict)
+		if errC != nil || errD != nil || !reflect.DeepEqual(c, d) {
+			t.Fatalf("ReplaceNonFinite changed the value: %q -> %q (%v, %v)", raw, strict, errC, errD)
 		}
 	})
 }

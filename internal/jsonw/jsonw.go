@@ -115,11 +115,11 @@ func AppendString(b []byte, s string) []byte {
 func AppendFloat(b []byte, f float64, bits int) []byte {
 	switch {
 	case math.IsNaN(f):
-		return append(b, `"NaN"`...)
+		return append(b, NaNString...)
 	case math.IsInf(f, 1):
-		return append(b, `"+Inf"`...)
+		return append(b, InfString...)
 	case math.IsInf(f, -1):
-		return append(b, `"-Inf"`...)
+		return append(b, NegInfString...)
 	}
 	abs := math.Abs(f)
 	format := byte('f')

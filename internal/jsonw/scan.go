@@ -6,8 +6,9 @@ import "unicode/utf8"
 // reported invalid. The middleware never nests arguments deeper than 64.
 const maxScanDepth = 256
 
-// ScanObject reports whether raw is one valid JSON object (valid) and
-// whether it can be copied into a line as it is (clean): no whitespace
+// ScanObject reports whether raw is one valid JSON object, in which a
+// number may also be NaN, Infinity or -Infinity as Python writes them
+// (valid), and whether it can be copied into a line as it is (clean): no whitespace
 // outside strings, valid UTF-8, and none of the code points Python splits
 // lines on. It is one pass over raw without allocation, several times
 // faster than json.Valid; objects nested deeper than 256 levels are
@@ -107,6 +108,14 @@ func (s *scanner) value() bool {
 			}
 		case 'n':
 			if !s.lit("null") {
+				return false
+			}
+		case 'N':
+			if !s.lit(PyNaN) {
+				return false
+			}
+		case 'I':
+			if !s.lit(PyInf) {
 				return false
 			}
 		default:
@@ -228,6 +237,9 @@ func (s *scanner) num() bool {
 	b, i := s.b, s.i
 	if i < len(b) && b[i] == '-' {
 		i++
+		if i < len(b) && b[i] == 'I' {
+			return s.lit(PyNegInf)
+		}
 	}
 	switch {
 	case i < len(b) && b[i] == '0':
@@ -270,7 +282,7 @@ func (s *scanner) num() bool {
 // whitespace, and returns the index just past it. ok is false when raw
 // holds no valid JSON value there or it nests deeper than 256 levels. It
 // accepts what encoding/json accepts (invalid UTF-8 inside strings
-// included), bar that depth.
+// included), bar that depth, and NaN, Infinity and -Infinity as numbers.
 func SkipValue(raw []byte, i int) (end int, ok bool) {
 	s := scanner{b: raw, i: i, clean: true}
 	if !s.value() {
