@@ -80,9 +80,9 @@ for a in calls:
 
 	r := reader.New(root)
 	ctx := context.Background()
-	recent, err := r.Recent(ctx, "alice", reader.Query{})
+	recent, err := reader.Collect(r.Recent(ctx, "alice", reader.Query{}))
 	require.NoError(t, err)
-	chrono, err := r.Day(ctx, "alice", day)
+	chrono, err := reader.Collect(r.Day(ctx, "alice", day))
 	require.NoError(t, err)
 	require.Len(t, recent, len(want), "Recent skipped lines the reference wrote")
 	require.Len(t, chrono, len(want), "Day skipped lines the reference wrote")
