@@ -389,15 +389,14 @@ func (e *Exporter) write(rel string, c *chunk) error {
 	of, err := e.files.get(rel, c.user)
 	n := 0
 	if err == nil {
-		n, err = of.f.Write(c.data)
+		n, err = e.files.append(of, c.data)
 	}
 	if err == nil {
 		e.health.LinesWritten += uint64(c.lines)
-		of.dirty = true
 		return nil
 	}
-	// Keep what did not reach the file whole. A torn last line is terminated
-	// when the file is opened again, so the handle is dropped.
+	// Keep what did not reach the file whole. The handle is dropped: the
+	// file is opened again for the retry.
 	e.files.drop(rel)
 	done := 0
 	if n > 0 {

@@ -46,6 +46,8 @@ func TestMain(m *testing.M) {
 		os.Exit(helperCrasher())
 	case "sync-crasher":
 		os.Exit(helperSyncCrasher())
+	case "steady":
+		os.Exit(helperSteady())
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper", os.Getenv(helperEnv))
 		os.Exit(2)
