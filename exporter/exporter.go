@@ -395,15 +395,11 @@ func (e *Exporter) write(rel string, c *chunk) error {
 		e.health.LinesWritten += uint64(c.lines)
 		return nil
 	}
-	// Keep what did not reach the file whole. The handle is dropped: the
-	// file is opened again for the retry.
+	// Keep what did not reach the file whole (append wrote n bytes of
+	// whole lines and no fragment). The handle is dropped: the file is
+	// opened again for the retry.
 	e.files.drop(rel)
-	done := 0
-	if n > 0 {
-		if i := bytes.LastIndexByte(c.data[:n], '\n'); i >= 0 {
-			done = i + 1
-		}
-	}
+	done := n
 	written := bytes.Count(c.data[:done], []byte{'\n'})
 	e.health.LinesWritten += uint64(written)
 	rest := c.data[done:]

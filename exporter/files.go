@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"bytes"
 	"container/list"
 	"errors"
 	"fmt"
@@ -223,7 +224,9 @@ func (fc *files) openRoot() error {
 // there by another writer (killed in the middle of a write, or one that
 // does not lock), so that data's first line is not glued to it: the check
 // must be under the same lock as the write, or another process could
-// append between them. It returns the bytes of data written.
+// append between them. A write cut short (a full disk) leaves no fragment
+// of its own: see cutFragment. It returns the bytes of data written as
+// whole lines.
 func (fc *files) append(of *openFile, data []byte) (int, error) {
 	if err := lock(of.f); err != nil {
 		return 0, fmt.Errorf("locking: %w", err)
@@ -233,7 +236,40 @@ func (fc *files) append(of *openFile, data []byte) (int, error) {
 		return 0, fmt.Errorf("checking for a torn line at the end: %w", err)
 	}
 	of.dirty = true
-	return of.f.Write(data)
+	n, err := of.f.Write(data)
+	if err == nil || n == 0 {
+		return n, err
+	}
+	whole := bytes.LastIndexByte(data[:n], '\n') + 1
+	if whole < n {
+		if cerr := cutFragment(of.f, int64(n-whole)); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("a fragment of %d bytes stays at the end: %w", n-whole, cerr))
+		}
+	}
+	return whole, err
+}
+
+// cutFragment removes the last frag bytes of f, the part of a line that a
+// write cut short left there. It truncates rather than appending "\n":
+// on a full disk a newline may not fit, while shrinking always succeeds,
+// and the line is written whole by the retry, so no torn line stays. The
+// lock keeps cooperating writers out; the end of our write (the offset an
+// O_APPEND write leaves) equal to the size shows that no writer that does
+// not lock appended after it either. Otherwise the fragment is left to
+// endLine, which terminates it before the next write.
+func cutFragment(f *os.File, frag int64) error {
+	end, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
+	if size != end {
+		return fmt.Errorf("another writer appended after it (file size %d, our write ended at %d)", size, end)
+	}
+	return f.Truncate(end - frag)
 }
 
 // endLine appends a newline when f does not end with one. last is a
