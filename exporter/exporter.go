@@ -405,16 +405,29 @@ func (e *Exporter) write(rel string, c *chunk) error {
 	rest := c.data[done:]
 	lines := c.lines - written
 	e.health.LastError, e.health.LastErrorAt = err, time.Now()
-	if e.spilled+len(rest) > e.cfg.maxSpillBytes {
-		e.health.LinesFailed += uint64(lines)
-		return fmt.Errorf("toolaudit: %d audit lines for %s given up, spill full: %w", lines, rel, err)
+	keep, kept := len(rest), lines
+	if room := e.cfg.maxSpillBytes - e.spilled; keep > room {
+		// Keep the oldest lines that fit, so that the file's order is
+		// kept when they are written; give up the newer ones.
+		keep = bytes.LastIndexByte(rest[:room], '\n') + 1
+		kept = bytes.Count(rest[:keep], []byte{'\n'})
 	}
-	e.spill[rel] = &chunk{user: c.user, data: append([]byte(nil), rest...), lines: lines}
-	e.spilled += len(rest)
-	if e.retry == nil && !e.closed {
-		e.retry = time.AfterFunc(e.cfg.retryInterval, e.retrySpill)
+	failed := lines - kept
+	e.health.LinesFailed += uint64(failed)
+	if kept > 0 {
+		e.spill[rel] = &chunk{user: c.user, data: append([]byte(nil), rest[:keep]...), lines: kept}
+		e.spilled += keep
+		if e.retry == nil && !e.closed {
+			e.retry = time.AfterFunc(e.cfg.retryInterval, e.retrySpill)
+		}
 	}
-	return fmt.Errorf("toolaudit: %d audit lines for %s kept for retry: %w", lines, rel, err)
+	switch {
+	case failed == 0:
+		return fmt.Errorf("toolaudit: %d audit lines for %s kept for retry: %w", kept, rel, err)
+	case kept == 0:
+		return fmt.Errorf("toolaudit: %d audit lines for %s given up, spill full: %w", failed, rel, err)
+	}
+	return fmt.Errorf("toolaudit: %d audit lines for %s given up, spill full; %d kept for retry: %w", failed, rel, kept, err)
 }
 
 // maxKeptBuffer is the largest line buffer kept for the next batch.
