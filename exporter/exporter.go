@@ -47,8 +47,9 @@ import (
 
 // Unattributed is the reserved folder for tool spans without a user or with
 // a user name that cannot name a folder. No valid user name starts with
-// '@'. Such spans are written there (the line keeps the original user) and
-// reported to the OpenTelemetry error handler.
+// '@'. Such spans are written there (the line keeps the original user, cut
+// to 256 code points and "…") and reported to the OpenTelemetry error
+// handler.
 const Unattributed = layout.Unattributed
 
 // ErrClosed is returned by ExportSpans after Shutdown.
@@ -263,8 +264,14 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			if c, valid = e.chunkFor(&entry); valid {
 				recent[next%len(recent)] = c
 				next++
-			} else if n++; len(invalid) < 5 {
-				invalid = append(invalid, fmt.Sprintf("%q", cut(entry.User, 64)))
+			} else {
+				if n++; len(invalid) < 5 {
+					invalid = append(invalid, fmt.Sprintf("%q", cut(entry.User, 64)))
+				}
+				// A name that is not valid can be of any length: cut
+				// as text fields are at the line cap, or each line
+				// would carry it whole.
+				entry.User = cut(entry.User, 256)
 			}
 		}
 		c.data = e.appendLine(c.data, &entry)
