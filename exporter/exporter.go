@@ -48,8 +48,9 @@ import (
 
 // Unattributed is the reserved folder for tool spans without a user or with
 // a user name that cannot name a folder. No valid user name starts with
-// '@'. Such spans are written there (the line keeps the original user) and
-// reported to the OpenTelemetry error handler.
+// '@'. Such spans are written there (the line keeps the original user, cut
+// to 256 code points and "…") and reported to the OpenTelemetry error
+// handler.
 const Unattributed = layout.Unattributed
 
 // ErrClosed is returned by ExportSpans after Shutdown.
@@ -264,8 +265,14 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 			if c, valid = e.chunkFor(&entry); valid {
 				recent[next%len(recent)] = c
 				next++
-			} else if n++; len(invalid) < 5 {
-				invalid = append(invalid, fmt.Sprintf("%q", cut(entry.User, 64)))
+			} else {
+				if n++; len(invalid) < 5 {
+					invalid = append(invalid, fmt.Sprintf("%q", cut(entry.User, 64)))
+				}
+				// A name that is not valid can be of any length: cut
+				// as text fields are at the line cap, or each line
+				// would carry it whole.
+				entry.User = cut(entry.User, 256)
 			}
 		}
 		c.data = e.appendLine(c.data, &entry)
@@ -390,37 +397,45 @@ func (e *Exporter) write(rel string, c *chunk) error {
 	of, err := e.files.get(rel, c.user)
 	n := 0
 	if err == nil {
-		n, err = of.f.Write(c.data)
+		n, err = e.files.append(of, c.data)
 	}
 	if err == nil {
 		e.health.LinesWritten += uint64(c.lines)
-		of.dirty = true
 		return nil
 	}
-	// Keep what did not reach the file whole. A torn last line is terminated
-	// when the file is opened again, so the handle is dropped.
+	// Keep what did not reach the file whole (append wrote n bytes of
+	// whole lines and no fragment). The handle is dropped: the file is
+	// opened again for the retry.
 	e.files.drop(rel)
-	done := 0
-	if n > 0 {
-		if i := bytes.LastIndexByte(c.data[:n], '\n'); i >= 0 {
-			done = i + 1
-		}
-	}
+	done := n
 	written := bytes.Count(c.data[:done], []byte{'\n'})
 	e.health.LinesWritten += uint64(written)
 	rest := c.data[done:]
 	lines := c.lines - written
 	e.health.LastError, e.health.LastErrorAt = err, time.Now()
-	if e.spilled+len(rest) > e.cfg.maxSpillBytes {
-		e.health.LinesFailed += uint64(lines)
-		return fmt.Errorf("toolaudit: %d audit lines for %s given up, spill full: %w", lines, rel, err)
+	keep, kept := len(rest), lines
+	if room := e.cfg.maxSpillBytes - e.spilled; keep > room {
+		// Keep the oldest lines that fit, so that the file's order is
+		// kept when they are written; give up the newer ones.
+		keep = bytes.LastIndexByte(rest[:room], '\n') + 1
+		kept = bytes.Count(rest[:keep], []byte{'\n'})
 	}
-	e.spill[rel] = &chunk{user: c.user, data: append([]byte(nil), rest...), lines: lines}
-	e.spilled += len(rest)
-	if e.retry == nil && !e.closed {
-		e.retry = time.AfterFunc(e.cfg.retryInterval, e.retrySpill)
+	failed := lines - kept
+	e.health.LinesFailed += uint64(failed)
+	if kept > 0 {
+		e.spill[rel] = &chunk{user: c.user, data: append([]byte(nil), rest[:keep]...), lines: kept}
+		e.spilled += keep
+		if e.retry == nil && !e.closed {
+			e.retry = time.AfterFunc(e.cfg.retryInterval, e.retrySpill)
+		}
 	}
-	return fmt.Errorf("toolaudit: %d audit lines for %s kept for retry: %w", lines, rel, err)
+	switch {
+	case failed == 0:
+		return fmt.Errorf("toolaudit: %d audit lines for %s kept for retry: %w", kept, rel, err)
+	case kept == 0:
+		return fmt.Errorf("toolaudit: %d audit lines for %s given up, spill full: %w", failed, rel, err)
+	}
+	return fmt.Errorf("toolaudit: %d audit lines for %s given up, spill full; %d kept for retry: %w", failed, rel, kept, err)
 }
 
 // maxKeptBuffer is the largest line buffer kept for the next batch.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,29 @@ func readLines(t *testing.T, path string) []string {
 	require.NoError(t, err)
 	require.True(t, strings.HasSuffix(string(b), "\n"), "file ends with a newline")
 	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}
+
+// requireWholeLines checks that every day file under root ends with "\n":
+// no fragment of a line is left at the end.
+func requireWholeLines(t *testing.T, root string) {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".jsonl") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		if len(b) > 0 && b[len(b)-1] != '\n' {
+			t.Errorf("%s ends with a fragment: %q", path, b[max(0, len(b)-40):])
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Positive(t, n, "day files under %s", root)
 }
 
 func TestExactLines(t *testing.T) {

@@ -1,6 +1,7 @@
 package exporter
 
 import (
+	"bytes"
 	"container/list"
 	"errors"
 	"fmt"
@@ -33,7 +34,8 @@ func (fc *files) report(err error) { fc.reports = append(fc.reports, err) }
 type openFile struct {
 	rel   string
 	f     *os.File
-	dirty bool // written since the last fsync
+	dirty bool    // written since the last fsync
+	last  [1]byte // the file's last byte, read before each write
 }
 
 func newFiles(rootPath string, max int, syncDirs bool) *files {
@@ -114,8 +116,7 @@ func (fc *files) closeAll() error {
 
 // open opens rel for appending through the os.Root, so that no symlink
 // leads outside the root, creating the root and user folders (0700) and
-// the file (0600) as needed, then makes sure a line appended to it starts
-// on a line of its own.
+// the file (0600) as needed.
 func (fc *files) open(rel, user string) (*os.File, error) {
 	if fc.root == nil {
 		if err := fc.openRoot(); err != nil {
@@ -139,10 +140,6 @@ func (fc *files) open(rel, user string) (*os.File, error) {
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("toolaudit: audit file %s in %s: %w", rel, fc.rootPath, err)
-	}
-	if err := terminateTornLine(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("toolaudit: checking the end of audit file %s in %s: %w", rel, fc.rootPath, err)
 	}
 	fc.checkPerm(rel, st)
 	return f, nil
@@ -222,21 +219,70 @@ func (fc *files) openRoot() error {
 	return nil
 }
 
-// terminateTornLine appends a newline when the file does not end with one,
-// as after a writer was killed mid-line, so the next line is not glued to
-// the torn one (readers skip the torn line). An advisory lock keeps two
-// processes from both doing it.
-func terminateTornLine(f *os.File) error {
-	if err := lock(f); err != nil {
+// append writes data, whole lines, at the end of of's file in one write,
+// under the file's advisory lock. It first terminates a torn line left
+// there by another writer (killed in the middle of a write, or one that
+// does not lock), so that data's first line is not glued to it: the check
+// must be under the same lock as the write, or another process could
+// append between them. A write cut short (a full disk) leaves no fragment
+// of its own: see cutFragment. It returns the bytes of data written as
+// whole lines.
+func (fc *files) append(of *openFile, data []byte) (int, error) {
+	if err := lock(of.f); err != nil {
+		return 0, fmt.Errorf("locking: %w", err)
+	}
+	defer unlock(of.f)
+	if err := endLine(of.f, &of.last); err != nil {
+		return 0, fmt.Errorf("checking for a torn line at the end: %w", err)
+	}
+	of.dirty = true
+	n, err := of.f.Write(data)
+	if err == nil || n == 0 {
+		return n, err
+	}
+	whole := bytes.LastIndexByte(data[:n], '\n') + 1
+	if whole < n {
+		if cerr := cutFragment(of.f, int64(n-whole)); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("a fragment of %d bytes stays at the end: %w", n-whole, cerr))
+		}
+	}
+	return whole, err
+}
+
+// cutFragment removes the last frag bytes of f, the part of a line that a
+// write cut short left there. It truncates rather than appending "\n":
+// on a full disk a newline may not fit, while shrinking always succeeds,
+// and the line is written whole by the retry, so no torn line stays. The
+// lock keeps cooperating writers out; the end of our write (the offset an
+// O_APPEND write leaves) equal to the size shows that no writer that does
+// not lock appended after it either. Otherwise the fragment is left to
+// endLine, which terminates it before the next write.
+func cutFragment(f *os.File, frag int64) error {
+	end, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
 		return err
 	}
-	defer unlock(f)
-	st, err := f.Stat()
-	if err != nil || st.Size() == 0 {
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil {
 		return err
 	}
-	var last [1]byte
-	if _, err := f.ReadAt(last[:], st.Size()-1); err != nil && !errors.Is(err, io.EOF) {
+	if size != end {
+		return fmt.Errorf("another writer appended after it (file size %d, our write ended at %d)", size, end)
+	}
+	return f.Truncate(end - frag)
+}
+
+// endLine appends a newline when f does not end with one. last is a
+// buffer for the last byte, kept by the caller so that it is not
+// allocated at each write.
+func endLine(f *os.File, last *[1]byte) error {
+	// Seek, not Stat: the size without building a FileInfo. The offset
+	// does not matter to a file opened with O_APPEND.
+	size, err := f.Seek(0, io.SeekEnd)
+	if err != nil || size == 0 {
+		return err
+	}
+	if _, err := f.ReadAt(last[:], size-1); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	if last[0] == '\n' {

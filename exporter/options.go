@@ -59,8 +59,9 @@ func WithMaxOpenFiles(n int) Option {
 }
 
 // WithMaxSpillBytes bounds the bytes of lines kept in memory after a failed
-// write, to be retried with the next export. Lines beyond it are given up
-// and counted in Health.LinesFailed. n < 0 is ignored; 0 keeps nothing.
+// write, to be retried with the next export. The oldest lines that fit are
+// kept; the newer lines beyond it are given up and counted in
+// Health.LinesFailed. n < 0 is ignored; 0 keeps nothing.
 func WithMaxSpillBytes(n int) Option {
 	return optionFunc(func(c *config) {
 		if n >= 0 {

@@ -181,3 +181,19 @@ func TestLostAttributesReportedOnce(t *testing.T) {
 	assert.Contains(t, reports[0].Error(), "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT")
 	assert.EqualValues(t, 5, exp.Health().LinesWritten, "written all the same")
 }
+
+// TestUnattributedUserIsCut: a user name that cannot name a folder is kept
+// in its line, cut as text fields are at the line cap, not whole.
+func TestUnattributedUserIsCut(t *testing.T) {
+	root := t.TempDir()
+	exp, err := exporter.New(root, exporter.WithUTC())
+	require.NoError(t, err)
+	long := strings.Repeat("é", 10000) // not a valid name, 20 KB
+	require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{toolStub(long, "x", `{}`, "ok", day, 1)}.Snapshots()))
+	lines := readLines(t, filepath.Join(root, exporter.Unattributed, "tool_audit", "2026-03-04.jsonl"))
+	require.Len(t, lines, 1)
+	var e toolaudit.Entry
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &e))
+	assert.Equal(t, strings.Repeat("é", 256)+"…", e.User)
+	assert.Less(t, len(lines[0]), 1024)
+}
