@@ -64,7 +64,7 @@ func helperSteady() int {
 		id = trace.SpanContextFromContext(ctx).SpanID().String()
 		return "ok", nil
 	})
-	ctx := toolaudit.WithUser(context.Background(), "crash")
+	ctx := toolaudit.ContextWithUser(context.Background(), "crash")
 	out := bufio.NewWriter(os.Stdout)
 	for {
 		if _, err := os.Stat(os.Getenv("STOP")); err == nil {
