@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -40,7 +42,7 @@ func TestSpanLimitsLeaveTheAuditWhole(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	e := got[0]
-	assert.Equal(t, toolaudit.StatusDenied, e.Status, "not turned into error by a dropped status")
+	assert.Equal(t, record.StatusDenied, e.Status, "not turned into error by a dropped status")
 	assert.Equal(t, "anthropic", e.Engine)
 	assert.Equal(t, "claude-sonnet-4-5", e.Model)
 	var recorded map[string]any

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/toolaudit/toolaudit/internal/spanattr"
 
 	"go.opentelemetry.io/otel"
@@ -222,7 +224,7 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 
 	if b.cfg.failClosed != nil || b.cfg.authorizer != nil {
 		if derr := b.admit(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); derr != nil {
-			b.finish(span, recording, argsText, StatusDenied, derr.Error(), "denied")
+			b.finish(span, recording, argsText, record.StatusDenied, derr.Error(), "denied")
 			return out, fmt.Errorf("toolaudit: tool %q: %w", b.name, derr)
 		}
 	}
@@ -235,10 +237,10 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 		r := recover()
 		if r == nil {
 			// runtime.Goexit, as t.FailNow in a test does: nothing to re-raise.
-			b.finish(span, recording, argsText, StatusError, "tool exited its goroutine (runtime.Goexit)", "goexit")
+			b.finish(span, recording, argsText, record.StatusError, "tool exited its goroutine (runtime.Goexit)", "goexit")
 			return
 		}
-		b.finish(span, recording, argsText, StatusError, fmt.Sprintf("panic: %v", r), "panic")
+		b.finish(span, recording, argsText, record.StatusError, fmt.Sprintf("panic: %v", r), "panic")
 		panic(r)
 	}()
 	out, err = run(ctx)
@@ -247,18 +249,18 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	status := statusOf(err)
 	if err != nil {
 		errType := "denied"
-		if status == StatusError {
+		if status == record.StatusError {
 			errType = fmt.Sprintf("%T", err)
 		}
 		b.finish(span, recording, argsText, status, err.Error(), errType)
 	} else if failed != nil && failed(out) {
-		b.finish(span, recording, argsText, StatusError, render(out), "tool_error")
+		b.finish(span, recording, argsText, record.StatusError, render(out), "tool_error")
 	} else {
 		text := ""
 		if recording {
 			text = render(out)
 		}
-		b.finish(span, recording, argsText, StatusOK, text, "")
+		b.finish(span, recording, argsText, record.StatusOK, text, "")
 	}
 	return out, err
 }
@@ -283,7 +285,7 @@ func (b *binding) admit(ctx context.Context, call Call) error {
 
 // finish records the arguments and the outcome of a call on its span, in
 // one attribute call, and ends it.
-func (b *binding) finish(span trace.Span, recording bool, args string, status Status, text, errType string) {
+func (b *binding) finish(span trace.Span, recording bool, args string, status record.Status, text, errType string) {
 	if recording {
 		if b.cfg.redactResult != nil {
 			text = b.cfg.redactResult(b.name, text)
@@ -296,7 +298,7 @@ func (b *binding) finish(span trace.Span, recording bool, args string, status St
 			spanattr.KeyResultChars.Int(utf8.RuneCountInString(text)),
 			spanattr.KeyToolCallResult.String(snippet),
 		)
-		if status != StatusOK {
+		if status != record.StatusOK {
 			attrs = append(attrs, spanattr.KeyErrorType.String(errType))
 			span.SetStatus(codes.Error, jsonw.Cut(text, maxDescription))
 		}

@@ -11,10 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/reader"
 )
 
@@ -88,9 +89,9 @@ for a in calls:
 	require.Len(t, chrono, len(want), "Day skipped lines the reference wrote")
 	for i, args := range want {
 		newest := recent[len(want)-1-i]
-		for _, e := range []toolaudit.Entry{chrono[i], newest} {
+		for _, e := range []record.Entry{chrono[i], newest} {
 			assert.Equal(t, "tool"+string(rune('0'+i)), e.Tool)
-			assert.Equal(t, toolaudit.StatusOK, e.Status)
+			assert.Equal(t, record.StatusOK, e.Status)
 			assert.Equal(t, 6, e.ResultChars)
 			assert.Equal(t, args, string(e.Args), "raw args byte for byte")
 		}
@@ -103,11 +104,11 @@ for a in calls:
 	sc := bufio.NewScanner(f)
 	var ours []byte
 	for i := 0; sc.Scan(); i++ {
-		e, err := toolaudit.ParseEntry(sc.Bytes(), time.Local)
+		e, err := record.Parse(sc.Bytes(), time.Local)
 		require.NoError(t, err, sc.Text())
 		line := e.AppendJSON(nil)
 		// Our line is compact; its args keep the tokens where they stood.
-		again, err := toolaudit.ParseEntry(line, time.Local)
+		again, err := record.Parse(line, time.Local)
 		require.NoError(t, err, string(line))
 		assert.Equal(t, string(line), string(again.AppendJSON(nil)), "re-encoding is stable")
 		assert.Equal(t, compact(want[i]), string(again.Args))

@@ -1,19 +1,9 @@
 package toolaudit
 
-import "errors"
+import (
+	"errors"
 
-// Status is the outcome of a tool call as the audit records it.
-type Status string
-
-// The statuses of a tool call.
-const (
-	// StatusOK: the tool returned no error.
-	StatusOK Status = "ok"
-	// StatusError: the tool returned an error (or panicked).
-	StatusError Status = "error"
-	// StatusDenied: the call was refused, by an authorizer before the tool
-	// ran or by the tool itself with an error wrapping ErrDenied.
-	StatusDenied Status = "denied"
+	"github.com/toolaudit/toolaudit/record"
 )
 
 // ErrDenied is wrapped by every error that means a tool call was refused.
@@ -23,14 +13,14 @@ const (
 var ErrDenied = errors.New("tool call denied")
 
 // statusOf classifies a tool's error.
-func statusOf(err error) Status {
+func statusOf(err error) record.Status {
 	switch {
 	case err == nil:
-		return StatusOK
+		return record.StatusOK
 	case errors.Is(err, ErrDenied):
-		return StatusDenied
+		return record.StatusDenied
 	default:
-		return StatusError
+		return record.StatusError
 	}
 }
 

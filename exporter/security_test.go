@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/toolaudit/toolaudit/internal/spanattr"
 
 	"github.com/stretchr/testify/assert"
@@ -17,7 +19,6 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/exporter"
 )
 
@@ -102,7 +103,7 @@ func TestLineCapShrinksNeverDrops(t *testing.T) {
 	require.Len(t, lines, 3, "no line dropped")
 	for _, l := range lines {
 		assert.LessOrEqual(t, len(l), 16<<10)
-		var e toolaudit.Entry
+		var e record.Entry
 		require.NoError(t, json.Unmarshal([]byte(l), &e))
 	}
 	assert.Contains(t, lines[0], `"`+strings.Repeat("v", 10)+` …[400 chars total]"`, "string values cut to fit")
@@ -123,7 +124,7 @@ func TestHostileFieldsStayOneLine(t *testing.T) {
 	assert.NotContains(t, lines[0], "\u2028")
 	assert.NotContains(t, lines[0], "\u2029")
 	assert.NotContains(t, lines[0], "\r")
-	var e toolaudit.Entry
+	var e record.Entry
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &e))
 	assert.Equal(t, "a\nb\u2028c\x00\ufffd", e.Tool)
 	assert.Equal(t, "\x1b[31mred", e.Engine)
@@ -192,7 +193,7 @@ func TestUnattributedUserIsCut(t *testing.T) {
 	require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{toolStub(long, "x", `{}`, "ok", day, 1)}.Snapshots()))
 	lines := readLines(t, filepath.Join(root, exporter.Unattributed, "tool_audit", "2026-03-04.jsonl"))
 	require.Len(t, lines, 1)
-	var e toolaudit.Entry
+	var e record.Entry
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &e))
 	assert.Equal(t, strings.Repeat("é", 256)+"…", e.User)
 	assert.Less(t, len(lines[0]), 1024)

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/record"
 )
 
 // RecentAll yields the newest entries across all users, newest first by ts
@@ -32,11 +32,11 @@ import (
 // A user whose folder or day file cannot be read does not stop the others:
 // each such file is yielded as a *UserError, and iteration goes on; any
 // other error ends it.
-func (r *Reader) RecentAll(ctx context.Context, q Query) iter.Seq2[toolaudit.Entry, error] {
-	return func(yield func(toolaudit.Entry, error) bool) {
+func (r *Reader) RecentAll(ctx context.Context, q Query) iter.Seq2[record.Entry, error] {
+	return func(yield func(record.Entry, error) bool) {
 		q, err := q.normalize(defaultLimitAll)
 		if err != nil {
-			yield(toolaudit.Entry{}, err)
+			yield(record.Entry{}, err)
 			return
 		}
 		if q.Limit == 0 {
@@ -49,7 +49,7 @@ func (r *Reader) RecentAll(ctx context.Context, q Query) iter.Seq2[toolaudit.Ent
 		}
 		// At most q.Limit entries: gathered, so that a line further out of
 		// order than allowed can still be sorted into place.
-		var out []toolaudit.Entry
+		var out []record.Entry
 		for e, err := range r.recentAll(ctx, q.Days, q.Limit) {
 			if err != nil {
 				if !yield(e, err) {
@@ -61,7 +61,7 @@ func (r *Reader) RecentAll(ctx context.Context, q Query) iter.Seq2[toolaudit.Ent
 				break
 			}
 		}
-		newestFirst := func(a, b toolaudit.Entry) int { return b.Time.Compare(a.Time) }
+		newestFirst := func(a, b record.Entry) int { return b.Time.Compare(a.Time) }
 		if !slices.IsSortedFunc(out, newestFirst) {
 			slices.SortStableFunc(out, newestFirst)
 		}
@@ -79,8 +79,8 @@ const maxAhead = 1024
 
 // recentAll is the merge of RecentAll over days days, reading at most
 // perUser entries of each user when perUser > 0.
-func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[toolaudit.Entry, error] {
-	return func(yield func(toolaudit.Entry, error) bool) {
+func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[record.Entry, error] {
+	return func(yield func(record.Entry, error) bool) {
 		root, ok := r.openFor(yield)
 		if !ok {
 			return
@@ -90,7 +90,7 @@ func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[too
 		// yields nothing, which is cheaper than listing each user's folder.
 		users, err := r.candidates(ctx, root)
 		if err != nil {
-			yield(toolaudit.Entry{}, err)
+			yield(record.Entry{}, err)
 			return
 		}
 		h := make(mergeHeap, 0, len(users))
@@ -101,7 +101,7 @@ func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[too
 		}()
 		heads, refused, err := r.heads(ctx, root, users, days)
 		if err != nil {
-			yield(toolaudit.Entry{}, err)
+			yield(record.Entry{}, err)
 			return
 		}
 		ahead := maxAhead
@@ -116,7 +116,7 @@ func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[too
 			}
 		}
 		for _, err := range refused {
-			if !yield(toolaudit.Entry{}, err) {
+			if !yield(record.Entry{}, err) {
 				return
 			}
 		}
@@ -128,7 +128,7 @@ func (r *Reader) recentAll(ctx context.Context, days, perUser int) iter.Seq2[too
 					return
 				}
 			} else if err := top.readAhead(ctx); err != nil {
-				if !yield(toolaudit.Entry{}, err) || !isUserError(err) {
+				if !yield(record.Entry{}, err) || !isUserError(err) {
 					return
 				}
 			}
@@ -230,11 +230,11 @@ type mergeItem struct {
 }
 
 type pending struct {
-	e   toolaudit.Entry
+	e   record.Entry
 	pos int // position in the user's newest-first stream
 }
 
-func newMergeItem(s *stream, rank int, e toolaudit.Entry) *mergeItem {
+func newMergeItem(s *stream, rank int, e record.Entry) *mergeItem {
 	it := &mergeItem{s: s, rank: rank, oldest: e.Time, read: 1}
 	it.first[0].e = e
 	it.ahead = it.first[:1]
@@ -242,7 +242,7 @@ func newMergeItem(s *stream, rank int, e toolaudit.Entry) *mergeItem {
 }
 
 // pop removes and returns the newest entry read.
-func (it *mergeItem) pop() toolaudit.Entry {
+func (it *mergeItem) pop() record.Entry {
 	e := it.ahead[it.head].e
 	it.ahead[it.head] = pending{}
 	if it.head++; it.head == len(it.ahead) {

@@ -15,9 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/require"
 
-	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/reader"
 )
 
@@ -35,9 +36,9 @@ func writeBenchDay(b *testing.B, root, user, day string, size int) int {
 	var buf []byte
 	n := 0
 	for written := 0; written < size; n++ {
-		e := toolaudit.Entry{
+		e := record.Entry{
 			Time: start.Add(time.Duration(n) * 100 * time.Millisecond), User: user, Engine: "anthropic", Model: "claude-sonnet-4-5",
-			Tool: "search", Args: json.RawMessage(`{"query":"` + pad + `","n":` + fmt.Sprint(n) + `}`), Status: toolaudit.StatusOK,
+			Tool: "search", Args: json.RawMessage(`{"query":"` + pad + `","n":` + fmt.Sprint(n) + `}`), Status: record.StatusOK,
 			ResultChars: 1200, ResultSnippet: pad[:200], Duration: 1500 * time.Microsecond,
 			TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", SpanID: "00f067aa0ba902b7",
 		}
@@ -53,15 +54,15 @@ func writeBenchDay(b *testing.B, root, user, day string, size int) int {
 
 // naiveRecent is the reference module's read_recent for one day: read the
 // whole file, parse every line, reverse, keep limit.
-func naiveRecent(b *testing.B, path string, limit int) []toolaudit.Entry {
+func naiveRecent(b *testing.B, path string, limit int) []record.Entry {
 	data, err := os.ReadFile(path)
 	require.NoError(b, err)
-	var out []toolaudit.Entry
+	var out []record.Entry
 	for line := range bytes.SplitSeq(data, []byte("\n")) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		if e, err := toolaudit.ParseEntry(line, loc); err == nil {
+		if e, err := record.Parse(line, loc); err == nil {
 			out = append(out, e)
 		}
 	}
@@ -117,7 +118,7 @@ func BenchmarkRecentAll(b *testing.B) {
 	root := b.TempDir()
 	const users, days, perDay = 1000, 7, 40
 	line := func(user string, ts time.Time, i int) []byte {
-		e := toolaudit.Entry{Time: ts, User: user, Tool: "search", Args: json.RawMessage(`{"i":` + fmt.Sprint(i) + `}`), Status: toolaudit.StatusOK}
+		e := record.Entry{Time: ts, User: user, Tool: "search", Args: json.RawMessage(`{"i":` + fmt.Sprint(i) + `}`), Status: record.StatusOK}
 		return append(e.AppendJSON(nil), '\n')
 	}
 	for u := range users {
@@ -152,13 +153,13 @@ func BenchmarkRecentAll(b *testing.B) {
 		for b.Loop() {
 			names, err := r.Users(ctx)
 			require.NoError(b, err)
-			var all []toolaudit.Entry
+			var all []record.Entry
 			for _, u := range names {
 				es, err := reader.Collect(r.Recent(ctx, u, q))
 				require.NoError(b, err)
 				all = append(all, es...)
 			}
-			slices.SortStableFunc(all, func(a, b toolaudit.Entry) int { return b.Time.Compare(a.Time) })
+			slices.SortStableFunc(all, func(a, b record.Entry) int { return b.Time.Compare(a.Time) })
 			all = all[:q.Limit]
 			if want != nil && !slices.Equal(want, tools(all)) {
 				b.Fatal("the merge and the baseline disagree")

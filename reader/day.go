@@ -5,7 +5,8 @@ import (
 	"io"
 	"iter"
 
-	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
@@ -16,15 +17,15 @@ import (
 // appended after the file was opened are not yielded. An invalid user or
 // day, or a read error (a *UserError naming the file), is yielded once and
 // ends iteration.
-func (r *Reader) Day(ctx context.Context, user, day string) iter.Seq2[toolaudit.Entry, error] {
-	return func(yield func(toolaudit.Entry, error) bool) {
+func (r *Reader) Day(ctx context.Context, user, day string) iter.Seq2[record.Entry, error] {
+	return func(yield func(record.Entry, error) bool) {
 		if err := layout.ValidateUser(user); err != nil {
-			yield(toolaudit.Entry{}, err)
+			yield(record.Entry{}, err)
 			return
 		}
 		t, err := layout.ParseDay(day, r.loc)
 		if err != nil {
-			yield(toolaudit.Entry{}, err)
+			yield(record.Entry{}, err)
 			return
 		}
 		root, ok := r.openFor(yield)
@@ -36,7 +37,7 @@ func (r *Reader) Day(ctx context.Context, user, day string) iter.Seq2[toolaudit.
 		f, size, err := openDay(root, user, rel)
 		if f == nil {
 			if err != nil {
-				yield(toolaudit.Entry{}, err)
+				yield(record.Entry{}, err)
 			}
 			return
 		}
@@ -47,13 +48,13 @@ func (r *Reader) Day(ctx context.Context, user, day string) iter.Seq2[toolaudit.
 		for n := 1; ; n++ {
 			if n%ctxCheckInterval == 0 {
 				if err := ctx.Err(); err != nil {
-					yield(toolaudit.Entry{}, err)
+					yield(record.Entry{}, err)
 					return
 				}
 			}
 			line, ok, err := lines.next()
 			if err != nil {
-				yield(toolaudit.Entry{}, &UserError{User: user, Err: fileError("reading", rel, err)})
+				yield(record.Entry{}, &UserError{User: user, Err: fileError("reading", rel, err)})
 				return
 			}
 			if !ok {

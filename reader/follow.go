@@ -9,7 +9,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
@@ -36,11 +37,11 @@ type followed struct {
 // else; read errors are yielded and following goes on, an error that stays
 // (a file that cannot be read) once, not at every poll. An error about one
 // user's folder or file is a *UserError.
-func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string) iter.Seq2[toolaudit.Entry, error] {
-	return func(yield func(toolaudit.Entry, error) bool) {
+func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string) iter.Seq2[record.Entry, error] {
+	return func(yield func(record.Entry, error) bool) {
 		for _, u := range users {
 			if err := layout.ValidateUser(u); err != nil {
-				yield(toolaudit.Entry{}, err)
+				yield(record.Entry{}, err)
 				return
 			}
 		}
@@ -59,7 +60,7 @@ func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string
 		var failing map[string]bool // the errors of the last poll
 		for {
 			now := map[string]bool{}
-			once := func(e toolaudit.Entry, err error) bool {
+			once := func(e record.Entry, err error) bool {
 				if err != nil {
 					msg := err.Error()
 					if now[msg] = true; failing[msg] {
@@ -84,17 +85,17 @@ func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string
 }
 
 // followOnce reads what was appended since the last poll; false means stop.
-func (r *Reader) followOnce(ctx context.Context, users []string, state map[string]*followed, first bool, yield func(toolaudit.Entry, error) bool) bool {
+func (r *Reader) followOnce(ctx context.Context, users []string, state map[string]*followed, first bool, yield func(record.Entry, error) bool) bool {
 	root, err := r.openRoot()
 	if root == nil {
-		return err == nil || yield(toolaudit.Entry{}, err)
+		return err == nil || yield(record.Entry{}, err)
 	}
 	defer root.Close()
 	names := users
 	if len(names) == 0 {
 		if names, err = r.candidates(ctx, root); err != nil {
 			// Being stopped is the normal end, not an error to report.
-			return ctx.Err() == nil && yield(toolaudit.Entry{}, err)
+			return ctx.Err() == nil && yield(record.Entry{}, err)
 		}
 	}
 	today := r.today()
@@ -119,7 +120,7 @@ func (r *Reader) followOnce(ctx context.Context, users []string, state map[strin
 		rel := layout.DayFile(u, today)
 		if st.f == nil {
 			f, size, err := openDay(root, u, rel)
-			if err != nil && !yield(toolaudit.Entry{}, err) {
+			if err != nil && !yield(record.Entry{}, err) {
 				return false
 			}
 			if f == nil {
@@ -137,7 +138,7 @@ func (r *Reader) followOnce(ctx context.Context, users []string, state map[strin
 			st.f.Close()
 			*st = followed{}
 			f, _, err := openDay(root, u, rel)
-			if err != nil && !yield(toolaudit.Entry{}, err) {
+			if err != nil && !yield(record.Entry{}, err) {
 				return false
 			}
 			if f == nil {
@@ -153,10 +154,10 @@ func (r *Reader) followOnce(ctx context.Context, users []string, state map[strin
 }
 
 // drain yields the whole lines between st.off and the end of the file.
-func (r *Reader) drain(st *followed, yield func(toolaudit.Entry, error) bool) bool {
+func (r *Reader) drain(st *followed, yield func(record.Entry, error) bool) bool {
 	info, err := st.f.Stat()
 	if err != nil {
-		return yield(toolaudit.Entry{}, &UserError{User: st.user, Err: fileError("reading", st.rel, err)})
+		return yield(record.Entry{}, &UserError{User: st.user, Err: fileError("reading", st.rel, err)})
 	}
 	size := info.Size()
 	if size < st.off {
@@ -186,7 +187,7 @@ func (r *Reader) drain(st *followed, yield func(toolaudit.Entry, error) bool) bo
 			if errors.Is(err, io.EOF) {
 				return true // shrank while read: the next poll starts over
 			}
-			return yield(toolaudit.Entry{}, &UserError{User: st.user, Err: fileError("reading", st.rel, err)})
+			return yield(record.Entry{}, &UserError{User: st.user, Err: fileError("reading", st.rel, err)})
 		}
 	}
 	return true

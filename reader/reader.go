@@ -33,7 +33,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
@@ -281,14 +282,14 @@ func (r *Reader) days(root *tree, user string) ([]string, error) {
 // reading each file backwards as far as the caller iterates. A day file (or
 // the folder) that cannot be read is yielded as a *UserError and iteration
 // goes on; any other error (an invalid user, ctx done) ends it.
-func (r *Reader) Recent(ctx context.Context, user string, q Query) iter.Seq2[toolaudit.Entry, error] {
-	return func(yield func(toolaudit.Entry, error) bool) {
+func (r *Reader) Recent(ctx context.Context, user string, q Query) iter.Seq2[record.Entry, error] {
+	return func(yield func(record.Entry, error) bool) {
 		q, err := q.normalize(defaultLimit)
 		if err == nil {
 			err = layout.ValidateUser(user)
 		}
 		if err != nil {
-			yield(toolaudit.Entry{}, err)
+			yield(record.Entry{}, err)
 			return
 		}
 		root, ok := r.openFor(yield)
@@ -301,7 +302,7 @@ func (r *Reader) Recent(ctx context.Context, user string, q Query) iter.Seq2[too
 		for n := 0; q.Limit == 0 || n < q.Limit; n++ {
 			e, ok, err := s.next(ctx)
 			if err != nil {
-				if !yield(toolaudit.Entry{}, err) || !isUserError(err) {
+				if !yield(record.Entry{}, err) || !isUserError(err) {
 					return
 				}
 				n--
@@ -316,10 +317,10 @@ func (r *Reader) Recent(ctx context.Context, user string, q Query) iter.Seq2[too
 
 // openFor opens the root for an iterator: false when there is nothing to
 // read, a missing root, or after yielding the error that ends iteration.
-func (r *Reader) openFor(yield func(toolaudit.Entry, error) bool) (*tree, bool) {
+func (r *Reader) openFor(yield func(record.Entry, error) bool) (*tree, bool) {
 	root, err := r.openRoot()
 	if root == nil && err != nil {
-		yield(toolaudit.Entry{}, err)
+		yield(record.Entry{}, err)
 	}
 	return root, root != nil
 }
@@ -327,8 +328,8 @@ func (r *Reader) openFor(yield func(toolaudit.Entry, error) bool) (*tree, bool) 
 // Collect gathers the entries of a Recent, RecentAll or Day iteration,
 // going on past each *UserError and stopping at any other error. It returns
 // what it gathered and the errors met, joined with errors.Join.
-func Collect(seq iter.Seq2[toolaudit.Entry, error]) ([]toolaudit.Entry, error) {
-	var out []toolaudit.Entry
+func Collect(seq iter.Seq2[record.Entry, error]) ([]record.Entry, error) {
+	var out []record.Entry
 	var errs []error
 	for e, err := range seq {
 		if err != nil {

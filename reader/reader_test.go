@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/reader"
 )
 
@@ -31,7 +32,7 @@ func newReader(root string) *reader.Reader {
 }
 
 func line(user, tool string, ts time.Time) string {
-	e := toolaudit.Entry{Time: ts, User: user, Tool: tool, Args: json.RawMessage(`{}`), Status: toolaudit.StatusOK}
+	e := record.Entry{Time: ts, User: user, Tool: tool, Args: json.RawMessage(`{}`), Status: record.StatusOK}
 	return string(e.AppendJSON(nil))
 }
 
@@ -46,7 +47,7 @@ func writeDay(t *testing.T, root, user, day string, lines ...string) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, day+".jsonl"), []byte(content), 0o600))
 }
 
-func tools(es []toolaudit.Entry) []string {
+func tools(es []record.Entry) []string {
 	var out []string
 	for _, e := range es {
 		out = append(out, e.Tool)
@@ -221,19 +222,19 @@ func recentAllMatchesNaive(t *testing.T, seed uint64) {
 		require.NoError(t, err)
 		users, err := r.Users(ctx)
 		require.NoError(t, err)
-		var naive []toolaudit.Entry
+		var naive []record.Entry
 		for _, u := range users {
 			es, err := reader.Collect(r.Recent(ctx, u, q))
 			require.NoError(t, err)
 			naive = append(naive, es...)
 		}
-		slices.SortStableFunc(naive, func(a, b toolaudit.Entry) int { return b.Time.Compare(a.Time) })
+		slices.SortStableFunc(naive, func(a, b record.Entry) int { return b.Time.Compare(a.Time) })
 		naive = naive[:min(len(naive), q.Limit)]
 		assert.Equal(t, tools(naive), tools(got), "%+v", q)
 
 		// The iterator has no limit per user: its first Limit entries are
 		// the newest of all, in the same order.
-		var iterated []toolaudit.Entry
+		var iterated []record.Entry
 		for e, err := range r.RecentAll(ctx, reader.Query{Days: q.Days, Limit: -1}) {
 			require.NoError(t, err)
 			if iterated = append(iterated, e); len(iterated) == q.Limit {
@@ -290,7 +291,7 @@ func TestBackwardMatchesForward(t *testing.T) {
 		root := t.TempDir()
 		var lines []string
 		for i := range rng.IntN(100) + 1 {
-			e := toolaudit.Entry{Time: at("2026-11-27", 0, 0).Add(time.Duration(i) * time.Second), Tool: fmt.Sprint(i),
+			e := record.Entry{Time: at("2026-11-27", 0, 0).Add(time.Duration(i) * time.Second), Tool: fmt.Sprint(i),
 				Args: json.RawMessage(`{"p":"` + strings.Repeat("é", rng.IntN(70<<10)>>rng.IntN(12)) + `"}`)}
 			lines = append(lines, string(e.AppendJSON(nil)))
 		}
@@ -329,7 +330,7 @@ asyncio.run(main())
 	assert.Equal(t, "alice", s.User)
 	assert.Equal(t, "anthropic", s.Engine)
 	assert.Equal(t, "claude", s.Model)
-	assert.Equal(t, toolaudit.StatusOK, s.Status)
+	assert.Equal(t, record.StatusOK, s.Status)
 	assert.Equal(t, 450, s.ResultChars)
 	assert.Equal(t, string([]rune(strings.Repeat("résultat ", 50))[:300]), s.ResultSnippet)
 	var args map[string]string
@@ -344,7 +345,7 @@ asyncio.run(main())
 	day, err := reader.Collect(r.Day(ctx, "bob", time.Now().Format("2006-01-02")))
 	require.NoError(t, err)
 	require.Len(t, day, 1)
-	assert.Equal(t, toolaudit.StatusError, day[0].Status)
+	assert.Equal(t, record.StatusError, day[0].Status)
 }
 
 func seedDir(t *testing.T) string {
@@ -423,7 +424,7 @@ func TestRecentAllLinesOutOfOrder(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, tools(got), "limit %d", limit)
 	}
-	var iterated []toolaudit.Entry
+	var iterated []record.Entry
 	for e, err := range r.RecentAll(ctx, reader.Query{Days: 1, Limit: -1}) {
 		require.NoError(t, err)
 		iterated = append(iterated, e)

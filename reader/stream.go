@@ -9,7 +9,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
@@ -35,17 +36,17 @@ func (r *Reader) newStream(root *tree, user string, days int) *stream {
 // next returns the next older entry, or ok=false when there is none. A
 // *UserError is about one day file, or the user's folder, which is then
 // skipped: next may be called again.
-func (s *stream) next(ctx context.Context) (toolaudit.Entry, bool, error) {
+func (s *stream) next(ctx context.Context) (record.Entry, bool, error) {
 	for {
 		if s.lines == nil {
 			if s.left == 0 {
-				return toolaudit.Entry{}, false, nil
+				return record.Entry{}, false, nil
 			}
 			if err := ctx.Err(); err != nil {
-				return toolaudit.Entry{}, false, err
+				return record.Entry{}, false, err
 			}
 			if err := s.open(); err != nil {
-				return toolaudit.Entry{}, false, err
+				return record.Entry{}, false, err
 			}
 			continue
 		}
@@ -53,7 +54,7 @@ func (s *stream) next(ctx context.Context) (toolaudit.Entry, bool, error) {
 		if err != nil {
 			err = &UserError{User: s.user, Err: fileError("reading", s.rel, err)}
 			s.closeFile()
-			return toolaudit.Entry{}, false, err
+			return record.Entry{}, false, err
 		}
 		if !ok {
 			s.closeFile()
@@ -61,7 +62,7 @@ func (s *stream) next(ctx context.Context) (toolaudit.Entry, bool, error) {
 		}
 		if s.seen++; s.seen%ctxCheckInterval == 0 {
 			if err := ctx.Err(); err != nil {
-				return toolaudit.Entry{}, false, err
+				return record.Entry{}, false, err
 			}
 		}
 		if e, ok := s.r.parse(line); ok {
@@ -124,11 +125,11 @@ func openDay(root *tree, user, rel string) (*os.File, int64, error) {
 }
 
 // parse reads one line; ok is false for an empty or malformed line.
-func (r *Reader) parse(line []byte) (toolaudit.Entry, bool) {
+func (r *Reader) parse(line []byte) (record.Entry, bool) {
 	if isBlank(line) {
-		return toolaudit.Entry{}, false
+		return record.Entry{}, false
 	}
-	e, err := toolaudit.ParseEntry(line, r.loc)
+	e, err := record.Parse(line, r.loc)
 	return e, err == nil
 }
 

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/reader"
 )
 
@@ -122,7 +123,7 @@ func TestFollowPastBadUsers(t *testing.T) {
 		}
 	}()
 	var errs []error
-	var got toolaudit.Entry
+	var got record.Entry
 	for e, err := range r.Follow(ctx, 5*time.Millisecond) {
 		if err != nil {
 			errs = append(errs, err)

@@ -7,9 +7,10 @@ import (
 	"iter"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/spf13/cobra"
 
-	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/reader"
 )
 
@@ -59,7 +60,7 @@ func (a *app) usersCommand() *cobra.Command {
 							continue
 						}
 						if !e.Time.IsZero() {
-							last = e.Time.Format(toolaudit.TimeLayout)
+							last = e.Time.Format(record.TimeLayout)
 						}
 						break
 					}
@@ -96,7 +97,7 @@ func (a *app) usersCommand() *cobra.Command {
 
 // printEntries prints the entries of seq that pass the filters, at most
 // limit of them (0: all), warning of the users refused on the way.
-func (a *app) printEntries(seq iter.Seq2[toolaudit.Entry, error], limit int) error {
+func (a *app) printEntries(seq iter.Seq2[record.Entry, error], limit int) error {
 	w, err := a.entryWriter()
 	if err != nil {
 		return err

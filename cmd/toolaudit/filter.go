@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
+	"github.com/toolaudit/toolaudit/record"
 
-	"github.com/toolaudit/toolaudit"
+	"github.com/spf13/cobra"
 )
 
 // filter is the filter flags of the reading commands.
@@ -44,8 +44,8 @@ func (f *filter) prepare(now time.Time) error {
 		return fmt.Errorf("invalid --tool pattern %q: %w", f.tool, err)
 	}
 	for _, s := range f.status {
-		switch toolaudit.Status(s) {
-		case toolaudit.StatusOK, toolaudit.StatusError, toolaudit.StatusDenied:
+		switch record.Status(s) {
+		case record.StatusOK, record.StatusError, record.StatusDenied:
 		default:
 			return fmt.Errorf("invalid --status %q: want ok, error or denied", s)
 		}
@@ -83,7 +83,7 @@ func parseWhen(s string, now time.Time, end bool) (time.Time, error) {
 }
 
 // match reports whether e passes every filter.
-func (f *filter) match(e *toolaudit.Entry) bool {
+func (f *filter) match(e *record.Entry) bool {
 	if len(f.users) > 0 && !slices.Contains(f.users, e.User) {
 		return false
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -26,7 +28,7 @@ var (
 )
 
 // tree writes a generated audit tree and returns its root.
-func tree(t *testing.T, entries ...toolaudit.Entry) string {
+func tree(t *testing.T, entries ...record.Entry) string {
 	t.Helper()
 	root := t.TempDir()
 	for _, e := range entries {
@@ -41,8 +43,8 @@ func tree(t *testing.T, entries ...toolaudit.Entry) string {
 	return root
 }
 
-func entry(user, tool string, status toolaudit.Status, ago time.Duration, ms int) toolaudit.Entry {
-	return toolaudit.Entry{
+func entry(user, tool string, status record.Status, ago time.Duration, ms int) record.Entry {
+	return record.Entry{
 		Time: now.Add(-ago), User: user, Engine: "anthropic", Model: "claude", Tool: tool,
 		Args: json.RawMessage(`{"q":"` + tool + ` query"}`), Status: status, ResultChars: 5, ResultSnippet: "res " + tool,
 		Duration: time.Duration(ms) * time.Millisecond,
@@ -66,12 +68,12 @@ func runCmd(t *testing.T, terminal bool, envv map[string]string, args ...string)
 
 func sample(t *testing.T) string {
 	return tree(t,
-		entry("alice", "search", toolaudit.StatusOK, 3*time.Hour, 10),
-		entry("alice", "shell", toolaudit.StatusDenied, 2*time.Hour, 1),
-		entry("bob", "search", toolaudit.StatusError, 90*time.Minute, 30),
-		entry("bob", "fetch_url", toolaudit.StatusOK, time.Hour, 20),
-		entry("alice", "search", toolaudit.StatusOK, 30*time.Minute, 40),
-		entry("alice", "old", toolaudit.StatusOK, 10*24*time.Hour, 1),
+		entry("alice", "search", record.StatusOK, 3*time.Hour, 10),
+		entry("alice", "shell", record.StatusDenied, 2*time.Hour, 1),
+		entry("bob", "search", record.StatusError, 90*time.Minute, 30),
+		entry("bob", "fetch_url", record.StatusOK, time.Hour, 20),
+		entry("alice", "search", record.StatusOK, 30*time.Minute, 40),
+		entry("alice", "old", record.StatusOK, 10*24*time.Hour, 1),
 	)
 }
 
@@ -82,7 +84,7 @@ func jsonTools(t *testing.T, out string) []string {
 		if l == "" {
 			continue
 		}
-		var e toolaudit.Entry
+		var e record.Entry
 		require.NoError(t, json.Unmarshal([]byte(l), &e), l)
 		tools = append(tools, e.User+":"+e.Tool)
 	}
@@ -155,7 +157,7 @@ func TestTableAndCSV(t *testing.T) {
 	assert.Contains(t, rows[1], `,bob,anthropic,claude,search,"{""q"":""search query""}",error,5,res search,30,`)
 
 	// Long text is cut to the terminal's width.
-	long := entry("carl", "t", toolaudit.StatusOK, time.Minute, 1)
+	long := entry("carl", "t", record.StatusOK, time.Minute, 1)
 	long.Args = json.RawMessage(`{"x":"` + strings.Repeat("y", 500) + `"}`)
 	r = runCmd(t, true, nil, "--root", tree(t, long), "recent", "--no-color")
 	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
@@ -165,7 +167,7 @@ func TestTableAndCSV(t *testing.T) {
 }
 
 func TestTerminalEscapesAreHarmless(t *testing.T) {
-	evil := entry("mallory", "x\x1b]0;pwned\x07", toolaudit.StatusOK, time.Minute, 1)
+	evil := entry("mallory", "x\x1b]0;pwned\x07", record.StatusOK, time.Minute, 1)
 	evil.Args = json.RawMessage(`{"cmd":"\u001b[2J\u001b[31mred\u009b1m","bidi":"\u202egnp.exe"}`)
 	evil.ResultSnippet = "done\r\x1b[Kfake line\u2028\u202e"
 	root := tree(t, evil)
@@ -183,7 +185,7 @@ func TestTerminalEscapesAreHarmless(t *testing.T) {
 }
 
 func TestCSVDefusesFormulas(t *testing.T) {
-	e := entry("dora", "=HYPERLINK(\"http://x\")", toolaudit.StatusOK, time.Minute, 1)
+	e := entry("dora", "=HYPERLINK(\"http://x\")", record.StatusOK, time.Minute, 1)
 	r := runCmd(t, false, nil, "--root", tree(t, e), "recent", "-o", "csv")
 	assert.Contains(t, r.stdout, `"'=HYPERLINK(""http://x"")"`)
 }
@@ -205,8 +207,8 @@ func TestDayAndUsers(t *testing.T) {
 	require.Len(t, rows, 2)
 	assert.Equal(t, "alice", rows[0]["user"])
 	assert.Equal(t, 2.0, rows[0]["days"])
-	last := entry("alice", "search", toolaudit.StatusOK, 30*time.Minute, 40).Time
-	assert.Equal(t, last.Format(toolaudit.TimeLayout), rows[0]["last_entry"])
+	last := entry("alice", "search", record.StatusOK, 30*time.Minute, 40).Time
+	assert.Equal(t, last.Format(record.TimeLayout), rows[0]["last_entry"])
 	r = runCmd(t, true, nil, "--root", root, "users")
 	assert.Contains(t, r.stdout, "alice                     2  ")
 }
@@ -270,9 +272,9 @@ func TestFollowPrintsAppendedLines(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		for i := range 5 {
-			st := toolaudit.StatusOK
+			st := record.StatusOK
 			if i%2 == 0 {
-				st = toolaudit.StatusError
+				st = record.StatusError
 			}
 			e := entry("bob", fmt.Sprintf("live%d", i), st, 0, 1)
 			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
@@ -314,7 +316,7 @@ func TestFollowWaitsForMissingRoot(t *testing.T) {
 	defer f.Close()
 	// follow prints what is appended after its first look at a file: append
 	// until a line shows, whenever that first look happens.
-	e := entry("carol", "late", toolaudit.StatusOK, 0, 1)
+	e := entry("carol", "late", record.StatusOK, 0, 1)
 	require.Eventually(t, func() bool {
 		_, err := f.Write(append(e.AppendJSON(nil), '\n'))
 		require.NoError(t, err)

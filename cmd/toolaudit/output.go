@@ -8,12 +8,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/record"
 )
 
 // entryWriter prints entries in one output format.
 type entryWriter interface {
-	write(e *toolaudit.Entry) error
+	write(e *record.Entry) error
 	flush() error
 }
 
@@ -48,7 +48,7 @@ type jsonWriter struct {
 	w io.Writer
 }
 
-func (j *jsonWriter) write(e *toolaudit.Entry) error {
+func (j *jsonWriter) write(e *record.Entry) error {
 	line, err := e.MarshalJSON()
 	if err != nil {
 		return err
@@ -67,12 +67,12 @@ type csvWriter struct {
 
 func newCSVWriter(w io.Writer) *csvWriter { return &csvWriter{w: csv.NewWriter(w)} }
 
-func (c *csvWriter) write(e *toolaudit.Entry) error {
+func (c *csvWriter) write(e *record.Entry) error {
 	dur := ""
-	if e.Duration > 0 {
+	if e.Duration >= 0 {
 		dur = strconv.FormatFloat(float64(e.Duration.Microseconds())/1000, 'f', -1, 64)
 	}
-	row := []string{e.Time.Format(toolaudit.TimeLayout), e.User, e.Engine, e.Model, e.Tool, string(e.Args), string(e.Status),
+	row := []string{e.Time.Format(record.TimeLayout), e.User, e.Engine, e.Model, e.Tool, string(e.Args), string(e.Status),
 		strconv.Itoa(e.ResultChars), e.ResultSnippet, dur, e.TraceID, e.SpanID, e.CallID}
 	for i := range row {
 		row[i] = csvCell(row[i])
@@ -108,7 +108,7 @@ const (
 	colDur    = 9
 )
 
-func (t *tableWriter) write(e *toolaudit.Entry) error {
+func (t *tableWriter) write(e *record.Entry) error {
 	if !t.header {
 		t.header = true
 		h := fmt.Sprintf("%-*s  %-*s  %-*s  %-*s  %*s  %s", colTime, "TIME", colUser, "USER", colTool, "TOOL", colStatus, "STATUS", colDur, "DURATION", "ARGS → RESULT")
@@ -124,7 +124,7 @@ func (t *tableWriter) write(e *toolaudit.Entry) error {
 		ts = e.Time.Local().Format("2006-01-02 15:04:05")
 	}
 	dur := ""
-	if e.Duration > 0 {
+	if e.Duration >= 0 {
 		dur = ms(float64(e.Duration.Microseconds())/1000) + "ms"
 	}
 	status := pad(cut(sanitize(string(e.Status)), colStatus), colStatus)
@@ -143,13 +143,13 @@ func (t *tableWriter) write(e *toolaudit.Entry) error {
 
 func (t *tableWriter) flush() error { return nil }
 
-func colorStatus(s toolaudit.Status) string {
+func colorStatus(s record.Status) string {
 	switch s {
-	case toolaudit.StatusOK:
+	case record.StatusOK:
 		return "\x1b[32m"
-	case toolaudit.StatusError:
+	case record.StatusError:
 		return "\x1b[31m"
-	case toolaudit.StatusDenied:
+	case record.StatusDenied:
 		return "\x1b[33m"
 	}
 	return "\x1b[0m"

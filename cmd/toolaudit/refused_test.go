@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/toolaudit/toolaudit"
 )
 
 // badRoot is a root where bob's tool_audit is a symlink leading out of the
@@ -23,11 +23,11 @@ import (
 func badRoot(t *testing.T) string {
 	t.Helper()
 	root := tree(t,
-		entry("alice", "a-tool", toolaudit.StatusOK, 2*time.Hour, 10),
-		entry("carol", "c-tool", toolaudit.StatusOK, time.Hour, 20),
-		entry("dan", "d-old", toolaudit.StatusOK, 24*time.Hour, 30),
+		entry("alice", "a-tool", record.StatusOK, 2*time.Hour, 10),
+		entry("carol", "c-tool", record.StatusOK, time.Hour, 20),
+		entry("dan", "d-old", record.StatusOK, 24*time.Hour, 30),
 	)
-	outside := tree(t, entry("victim", "secret", toolaudit.StatusOK, time.Hour, 1))
+	outside := tree(t, entry("victim", "secret", record.StatusOK, time.Hour, 1))
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "bob"), 0o700))
 	require.NoError(t, os.Symlink(filepath.Join(outside, "victim", "tool_audit"), filepath.Join(root, "bob", "tool_audit")))
 	require.NoError(t, syscall.Mkfifo(filepath.Join(root, "dan", "tool_audit", today+".jsonl"), 0o600))
@@ -67,7 +67,7 @@ func TestRefusedUsersHideNoOne(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stdout, `"user":"alice"`)
 	assert.Contains(t, r.stdout, `"user":"carol"`)
-	assert.Contains(t, r.stdout, `{"user":"dan","days":2,"last_entry":"`+entry("dan", "", "", 24*time.Hour, 0).Time.Format(toolaudit.TimeLayout)+`"}`)
+	assert.Contains(t, r.stdout, `{"user":"dan","days":2,"last_entry":"`+entry("dan", "", "", 24*time.Hour, 0).Time.Format(record.TimeLayout)+`"}`)
 	warnings(t, r.stderr, "bob", "dan")
 
 	r = runCmd(t, true, nil, "--root", root, "stats", "--no-color")
@@ -88,7 +88,7 @@ func TestFollowRefusedUsers(t *testing.T) {
 		})
 	}()
 	path := filepath.Join(root, "carol", "tool_audit", today+".jsonl")
-	e := entry("carol", "live", toolaudit.StatusOK, 0, 1)
+	e := entry("carol", "live", record.StatusOK, 0, 1)
 	require.Eventually(t, func() bool {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 		require.NoError(t, err)

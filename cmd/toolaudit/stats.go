@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/cobra"
+	"github.com/toolaudit/toolaudit/record"
 
-	"github.com/toolaudit/toolaudit"
+	"github.com/spf13/cobra"
 )
 
 // toolStats is the summary of one tool's calls.
@@ -117,7 +117,7 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 			return nil, err
 		}
 	}
-	s := &summary{Since: from.Format(toolaudit.TimeLayout), Until: to.Format(toolaudit.TimeLayout)}
+	s := &summary{Since: from.Format(record.TimeLayout), Until: to.Format(record.TimeLayout)}
 	tools := map[string]*toolStats{}
 	statuses, byUser, models, perDay := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 	var dayList []string
@@ -157,14 +157,14 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 				}
 				t.Calls++
 				switch e.Status {
-				case toolaudit.StatusError:
+				case record.StatusError:
 					t.Errors++
 					errs++
-				case toolaudit.StatusDenied:
+				case record.StatusDenied:
 					t.Denied++
 					denied++
 				}
-				if e.Duration > 0 {
+				if e.Duration >= 0 {
 					t.durs = append(t.durs, float64(e.Duration.Microseconds())/1000)
 				}
 				statuses[string(e.Status)]++

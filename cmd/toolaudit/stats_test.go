@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/toolaudit/toolaudit"
 )
 
 // TestStatsWithoutDurations summarises lines without duration_ms, as the
@@ -17,11 +17,11 @@ import (
 // such lines are left out of the percentiles of a tool that has others.
 func TestStatsWithoutDurations(t *testing.T) {
 	root := tree(t,
-		entry("ref", "search", toolaudit.StatusOK, time.Hour, 0),
-		entry("ref", "search", toolaudit.StatusOK, 50*time.Minute, 0),
-		entry("ref", "mixed", toolaudit.StatusOK, 40*time.Minute, 0),
-		entry("ref", "mixed", toolaudit.StatusOK, 30*time.Minute, 0),
-		entry("ref", "mixed", toolaudit.StatusOK, 20*time.Minute, 20),
+		entry("ref", "search", record.StatusOK, time.Hour, 0),
+		entry("ref", "search", record.StatusOK, 50*time.Minute, 0),
+		entry("ref", "mixed", record.StatusOK, 40*time.Minute, 0),
+		entry("ref", "mixed", record.StatusOK, 30*time.Minute, 0),
+		entry("ref", "mixed", record.StatusOK, 20*time.Minute, 20),
 	)
 	r := runCmd(t, true, nil, "--root", root, "stats", "--no-color")
 	require.Equal(t, 0, r.code, r.stderr)

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/toolaudit/toolaudit"
 )
 
 // cols is the display width of the test's strings, counted independently
@@ -34,9 +34,9 @@ func cols(s string) int {
 // emoji beside an ASCII row: both are as wide as the terminal, and their
 // columns line up.
 func TestTableWideCharacters(t *testing.T) {
-	wide := entry("wendy", "検索ツール", toolaudit.StatusOK, 2*time.Minute, 1)
+	wide := entry("wendy", "検索ツール", record.StatusOK, 2*time.Minute, 1)
 	wide.Args = json.RawMessage(`{"q":"` + strings.Repeat("漢字かな😀", 60) + `"}`)
-	ascii := entry("anna", "search", toolaudit.StatusOK, time.Minute, 1)
+	ascii := entry("anna", "search", record.StatusOK, time.Minute, 1)
 	ascii.Args = json.RawMessage(`{"q":"` + strings.Repeat("x", 500) + `"}`)
 	r := runCmd(t, true, nil, "--root", tree(t, wide, ascii), "recent", "--no-color")
 	require.Equal(t, 0, r.code, r.stderr)

@@ -25,7 +25,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/toolaudit/toolaudit/reader"
 )
 
@@ -45,14 +46,14 @@ func handler(r *reader.Reader) http.Handler {
 		users, err := r.Users(req.Context())
 		reply(w, list(users), err)
 	})
-	mux.HandleFunc("GET /users/{user}/recent", withQuery(func(req *http.Request, q reader.Query) ([]toolaudit.Entry, error) {
+	mux.HandleFunc("GET /users/{user}/recent", withQuery(func(req *http.Request, q reader.Query) ([]record.Entry, error) {
 		return reader.Collect(r.Recent(req.Context(), req.PathValue("user"), q))
 	}))
 	mux.HandleFunc("GET /users/{user}/days/{day}", func(w http.ResponseWriter, req *http.Request) {
 		entries, err := reader.Collect(r.Day(req.Context(), req.PathValue("user"), req.PathValue("day")))
 		reply(w, list(entries), err)
 	})
-	mux.HandleFunc("GET /recent", withQuery(func(req *http.Request, q reader.Query) ([]toolaudit.Entry, error) {
+	mux.HandleFunc("GET /recent", withQuery(func(req *http.Request, q reader.Query) ([]record.Entry, error) {
 		return reader.Collect(r.RecentAll(req.Context(), q))
 	}))
 	return mux
@@ -60,7 +61,7 @@ func handler(r *reader.Reader) http.Handler {
 
 // withQuery serves the entries read returns for the days and limit of the
 // request's query.
-func withQuery(read func(*http.Request, reader.Query) ([]toolaudit.Entry, error)) http.HandlerFunc {
+func withQuery(read func(*http.Request, reader.Query) ([]record.Entry, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		q, err := query(req)
 		if err != nil {

@@ -10,15 +10,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/reader"
 )
 
 // write appends e to its day file under root, as the exporter does.
-func write(t *testing.T, root string, e toolaudit.Entry) {
+func write(t *testing.T, root string, e record.Entry) {
 	t.Helper()
 	dir := filepath.Join(root, e.User, "tool_audit")
 	require.NoError(t, os.MkdirAll(dir, 0o700))
@@ -48,9 +49,9 @@ func TestAdminEndpoints(t *testing.T) {
 	now := time.Date(y, m, d, 12, 0, 0, 0, time.Local)
 	for i, e := range []struct {
 		user, tool string
-		status     toolaudit.Status
-	}{{"alice", "search", toolaudit.StatusOK}, {"bob", "shell", toolaudit.StatusDenied}, {"alice", "weather", toolaudit.StatusError}} {
-		write(t, root, toolaudit.Entry{Time: now.Add(time.Duration(i-3) * time.Minute), User: e.user, Tool: e.tool,
+		status     record.Status
+	}{{"alice", "search", record.StatusOK}, {"bob", "shell", record.StatusDenied}, {"alice", "weather", record.StatusError}} {
+		write(t, root, record.Entry{Time: now.Add(time.Duration(i-3) * time.Minute), User: e.user, Tool: e.tool,
 			Args: json.RawMessage(`{"q":"café"}`), Status: e.status})
 	}
 	srv := httptest.NewServer(handler(reader.New(root, reader.WithClock(func() time.Time { return now }))))
@@ -62,7 +63,7 @@ func TestAdminEndpoints(t *testing.T) {
 
 	code, body = get(t, srv, "/users/alice/recent?days=1&limit=10")
 	require.Equal(t, http.StatusOK, code, body)
-	var entries []toolaudit.Entry
+	var entries []record.Entry
 	require.NoError(t, json.Unmarshal([]byte(body), &entries))
 	require.Len(t, entries, 2)
 	assert.Equal(t, "weather", entries[0].Tool, "newest first")
@@ -102,7 +103,7 @@ func TestAdminEndpoints(t *testing.T) {
 func TestAdminRefusedUserHidesNoOne(t *testing.T) {
 	root := t.TempDir()
 	now := time.Now()
-	write(t, root, toolaudit.Entry{Time: now, User: "alice", Tool: "search", Args: json.RawMessage(`{}`), Status: toolaudit.StatusOK})
+	write(t, root, record.Entry{Time: now, User: "alice", Tool: "search", Args: json.RawMessage(`{}`), Status: record.StatusOK})
 	require.NoError(t, os.MkdirAll(filepath.Join(root, "bob"), 0o700))
 	require.NoError(t, os.Symlink(t.TempDir(), filepath.Join(root, "bob", "tool_audit")))
 	srv := httptest.NewServer(handler(reader.New(root)))

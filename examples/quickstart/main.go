@@ -19,6 +19,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/toolaudit/toolaudit/record"
+
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 
@@ -148,7 +150,7 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 		if len(args) > 60 {
 			args = args[:57] + "..."
 		}
-		fmt.Fprintf(out, "  %s %-5s %-7s %-6s %s -> %q\n", e.Time.Format(toolaudit.TimeLayout), e.User, e.Tool, e.Status, args, e.ResultSnippet)
+		fmt.Fprintf(out, "  %s %-5s %-7s %-6s %s -> %q\n", e.Time.Format(record.TimeLayout), e.User, e.Tool, e.Status, args, e.ResultSnippet)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package toolaudit
+package record
 
 import (
 	"encoding/json"
@@ -9,31 +9,31 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestParseEntryNonFinite reads the tokens Python's json module writes for
+// TestParseNonFinite reads the tokens Python's json module writes for
 // NaN and the infinities, on the fast path and on the encoding/json one,
 // and refuses anything looser.
-func TestParseEntryNonFinite(t *testing.T) {
+func TestParseNonFinite(t *testing.T) {
 	ok := []struct {
 		line, args string
 		dur        time.Duration
 	}{
-		{`{"tool":"a","args":{"x":NaN,"y":[Infinity,-Infinity]},"result_chars":1}`, `{"x":NaN,"y":[Infinity,-Infinity]}`, 0},
-		{`{"tool": "a", "args": {"x": [1, {"y": [NaN, {"z": -Infinity}]}], "s": "NaN"}, "status": "ok"}`, `{"x": [1, {"y": [NaN, {"z": -Infinity}]}], "s": "NaN"}`, 0},
+		{`{"tool":"a","args":{"x":NaN,"y":[Infinity,-Infinity]},"result_chars":1}`, `{"x":NaN,"y":[Infinity,-Infinity]}`, NoDuration},
+		{`{"tool": "a", "args": {"x": [1, {"y": [NaN, {"z": -Infinity}]}], "s": "NaN"}, "status": "ok"}`, `{"x": [1, {"y": [NaN, {"z": -Infinity}]}], "s": "NaN"}`, NoDuration},
 		// encoding/json's path: an unknown field, a key in other case, a
 		// key seen twice (the last wins), an escaped key.
-		{`{"tool":"a","extra":NaN,"args":{"x":Infinity}}`, `{"x":Infinity}`, 0},
+		{`{"tool":"a","extra":NaN,"args":{"x":Infinity}}`, `{"x":Infinity}`, NoDuration},
 		{`{"tool":"a","ARGS":{"x":NaN},"duration_ms":2}`, `{"x":NaN}`, 2 * time.Millisecond},
-		{`{"tool":"a","args":{"x":1},"args":{"x":-Infinity}}`, `{"x":-Infinity}`, 0},
-		{`{"tool":"a","args":{"x":-Infinity},"Args":{"x":NaN},"\u0061rgs":{"y":Infinity}}`, `{"y":Infinity}`, 0},
-		{`{"tool":"a","args":{"x":NaN},"user":"\ud83d"}`, `{"x":NaN}`, 0},
+		{`{"tool":"a","args":{"x":1},"args":{"x":-Infinity}}`, `{"x":-Infinity}`, NoDuration},
+		{`{"tool":"a","args":{"x":-Infinity},"Args":{"x":NaN},"\u0061rgs":{"y":Infinity}}`, `{"y":Infinity}`, NoDuration},
+		{`{"tool":"a","args":{"x":NaN},"user":"\ud83d"}`, `{"x":NaN}`, NoDuration},
 		// duration_ms is a float: these read as unknown, as a negative does.
-		{`{"tool":"a","args":{},"duration_ms":NaN}`, `{}`, 0},
-		{`{"tool":"a","args":{},"duration_ms":Infinity}`, `{}`, 0},
-		{`{"tool":"a","args":{},"duration_ms":-Infinity}`, `{}`, 0},
-		{`{"tool":"a","extra":1,"args":{},"duration_ms":NaN}`, `{}`, 0},
+		{`{"tool":"a","args":{},"duration_ms":NaN}`, `{}`, NoDuration},
+		{`{"tool":"a","args":{},"duration_ms":Infinity}`, `{}`, NoDuration},
+		{`{"tool":"a","args":{},"duration_ms":-Infinity}`, `{}`, NoDuration},
+		{`{"tool":"a","extra":1,"args":{},"duration_ms":NaN}`, `{}`, NoDuration},
 	}
 	for _, c := range ok {
-		e, err := ParseEntry([]byte(c.line), time.UTC)
+		e, err := Parse([]byte(c.line), time.UTC)
 		require.NoError(t, err, c.line)
 		assert.Equal(t, "a", e.Tool, c.line)
 		assert.Equal(t, c.args, string(e.Args), c.line)
@@ -54,7 +54,7 @@ func TestParseEntryNonFinite(t *testing.T) {
 		`{"duration_ms":+Infinity}`, `{"duration_ms":-NaN}`, `{"extra":1,"duration_ms":Inf}`, `NaN`,
 	}
 	for _, line := range bad {
-		_, err := ParseEntry([]byte(line), time.UTC)
+		_, err := Parse([]byte(line), time.UTC)
 		assert.ErrorIs(t, err, ErrMalformed, line)
 		checkParseFast(t, []byte(line))
 	}
@@ -65,7 +65,7 @@ func TestParseEntryNonFinite(t *testing.T) {
 // them as the strings jsonw.AppendFloat writes for such floats.
 func TestAppendJSONNonFinite(t *testing.T) {
 	line := `{"ts":"2026-11-27T09:30:00+01:00","user":"alice","engine":"","model":"","tool":"t","args":{"a":[NaN,{"b":Infinity}],"c":-Infinity,"s":"NaN"},"status":"ok","result_chars":0,"result_snippet":""}`
-	e, err := ParseEntry([]byte(line), time.UTC)
+	e, err := Parse([]byte(line), time.UTC)
 	require.NoError(t, err)
 	assert.Equal(t, line, string(e.AppendJSON(nil)))
 

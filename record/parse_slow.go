@@ -1,4 +1,4 @@
-package toolaudit
+package record
 
 import (
 	"bytes"
@@ -14,12 +14,20 @@ import (
 // Python's json module writes a float NaN or infinity as the bare token
 // NaN, Infinity or -Infinity, and the reference module reads such lines
 // back; encoding/json refuses them. A line it refuses that is valid with
-// these tokens is decoded again with each of them read as 0.0: a float
+// these tokens is decoded again with each of them read as -1.5: a float
 // field (duration_ms) then holds no usable value, as for a negative one,
 // an integer (result_chars) or string field is of the wrong type as for
 // 1.5, and an unknown field is ignored. The arguments are then taken from
 // the line itself, so that they keep the tokens byte for byte.
 func parseSlow(line []byte, w *wireEntry) error {
+	err := decodeSlow(line, w)
+	if w.DurationMS != nil {
+		w.durationMS, w.hasDuration, w.DurationMS = *w.DurationMS, true, nil
+	}
+	return err
+}
+
+func decodeSlow(line []byte, w *wireEntry) error {
 	err := json.Unmarshal(line, w)
 	if err == nil || !bytes.ContainsAny(line, "NI") {
 		return err
@@ -28,8 +36,10 @@ func parseSlow(line []byte, w *wireEntry) error {
 		return err
 	}
 	*w = wireEntry{}
-	if err := json.Unmarshal(jsonw.ReplaceNonFinite(nil, line, "0.0", "0.0", "0.0"), w); err != nil {
-		return fmt.Errorf("%v (NaN, Infinity and -Infinity read as 0.0)", err)
+	// -1.5: what a float field (duration_ms) reads as no value, and an
+	// integer or string field as the wrong type.
+	if err := json.Unmarshal(jsonw.ReplaceNonFinite(nil, line, "-1.5", "-1.5", "-1.5"), w); err != nil {
+		return fmt.Errorf("%v (NaN, Infinity and -Infinity read as -1.5)", err)
 	}
 	if from, to, ok := argsSpan(line); ok {
 		w.Args = json.RawMessage(append([]byte(nil), line[from:to]...))

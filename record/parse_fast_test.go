@@ -1,4 +1,4 @@
-package toolaudit
+package record
 
 import (
 	"encoding/json"
@@ -48,7 +48,7 @@ func TestParseFastAgreesWithEncodingJSON(t *testing.T) {
 	}
 	for _, line := range append(usual, odd...) {
 		checkParseFast(t, []byte(line))
-		fast, errFast := ParseEntry([]byte(line), nil)
+		fast, errFast := Parse([]byte(line), nil)
 		var w wireEntry
 		if err := json.Unmarshal([]byte(line), &w); err != nil {
 			assert.ErrorIs(t, errFast, ErrMalformed, line)
@@ -60,14 +60,14 @@ func TestParseFastAgreesWithEncodingJSON(t *testing.T) {
 	}
 }
 
-// BenchmarkParseEntry parses a typical line of ours; the baseline decodes it
-// with encoding/json, as ParseEntry did before its fast path.
-func BenchmarkParseEntry(b *testing.B) {
+// BenchmarkParse parses a typical line of ours; the baseline decodes it
+// with encoding/json, as Parse did before its fast path.
+func BenchmarkParse(b *testing.B) {
 	line := []byte(`{"ts":"2026-11-27T09:30:00.123+01:00","user":"alice","engine":"anthropic","model":"claude-sonnet-4-5","tool":"search","args":{"limit":10,"query":"opening hours of the café near the station"},"status":"ok","result_chars":9,"result_snippet":"3 results","duration_ms":0.024,"trace_id":"0123456789abcdef0123456789abcdef","span_id":"0123456789abcdef"}`)
 	b.Run("ours", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := ParseEntry(line, nil); err != nil {
+			if _, err := Parse(line, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,10 +1,11 @@
-package toolaudit
+package record
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -39,13 +40,18 @@ type Entry struct {
 	Status        Status          // status: ok, error or denied
 	ResultChars   int             // result_chars: full result length in code points
 	ResultSnippet string          // result_snippet: the result's first characters
-	Duration      time.Duration   // duration_ms; 0 when unknown
+	Duration      time.Duration   // duration_ms, to the microsecond; NoDuration when the line has none
 	TraceID       string          // trace_id, hex; "" when unknown
 	SpanID        string          // span_id, hex; "" when unknown
 	CallID        string          // call_id: the model's call id; "" when unknown
 }
 
-// ErrMalformed is wrapped by ParseEntry's errors: the line is not a JSON
+// NoDuration is the Duration of an entry whose line has no duration_ms, as
+// the reference module's lines: AppendJSON writes none (any negative
+// Duration means the same).
+const NoDuration time.Duration = -1
+
+// ErrMalformed is wrapped by Parse's errors: the line is not a JSON
 // object of the audit format.
 var ErrMalformed = errors.New("malformed audit line")
 
@@ -53,7 +59,7 @@ var ErrMalformed = errors.New("malformed audit line")
 // newline. Args that are not a valid JSON object are recorded as
 // {"_unparsed": "<their text>"} so the line stays valid JSON, bar one
 // exception: NaN, Infinity and -Infinity, which Python writes for such
-// floats and ParseEntry reads, are kept as they are.
+// floats and Parse reads, are kept as they are.
 func (e *Entry) AppendJSON(b []byte) []byte {
 	b = append(b, `{"ts":"`...)
 	b = appendTS(b, e.Time)
@@ -85,7 +91,7 @@ func (e *Entry) AppendJSON(b []byte) []byte {
 	b = strconv.AppendInt(b, int64(e.ResultChars), 10)
 	b = append(b, `,"result_snippet":`...)
 	b = jsonw.AppendString(b, e.ResultSnippet)
-	if e.Duration > 0 {
+	if e.Duration >= 0 {
 		b = append(b, `,"duration_ms":`...)
 		b = appendMillis(b, e.Duration.Microseconds())
 	}
@@ -118,10 +124,10 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 	return e.AppendJSON(make([]byte, 0, 256)), nil
 }
 
-// UnmarshalJSON parses one audit line as ParseEntry does, reading a ts
+// UnmarshalJSON parses one audit line as Parse does, reading a ts
 // without UTC offset as local time.
 func (e *Entry) UnmarshalJSON(b []byte) error {
-	v, err := ParseEntry(b, time.Local)
+	v, err := Parse(b, time.Local)
 	if err != nil {
 		return err
 	}
@@ -139,13 +145,15 @@ type wireEntry struct {
 	Status        string          `json:"status"`
 	ResultChars   int             `json:"result_chars"`
 	ResultSnippet string          `json:"result_snippet"`
-	DurationMS    float64         `json:"duration_ms"`
-	TraceID       string          `json:"trace_id"`
-	SpanID        string          `json:"span_id"`
-	CallID        string          `json:"call_id"`
+	DurationMS    *float64        `json:"duration_ms"` // parseSlow's, moved to the next two
+	durationMS    float64
+	hasDuration   bool
+	TraceID       string `json:"trace_id"`
+	SpanID        string `json:"span_id"`
+	CallID        string `json:"call_id"`
 }
 
-// ParseEntry parses one audit line: a JSON object with the fields of Entry,
+// Parse parses one audit line: a JSON object with the fields of Entry,
 // unknown fields ignored. A ts with a UTC offset (ours) is read as it is;
 // one without (the reference module's local time) is read in loc. A ts that
 // is missing or not a timestamp leaves Time zero. An error wrapping
@@ -153,7 +161,7 @@ type wireEntry struct {
 // JSON type. The entry does not refer to line; its string fields usually
 // share one allocation, so keeping one of them keeps the others too (a few
 // hundred bytes), but never the arguments.
-func ParseEntry(line []byte, loc *time.Location) (Entry, error) {
+func Parse(line []byte, loc *time.Location) (Entry, error) {
 	if !isObject(line) {
 		return Entry{}, fmt.Errorf("%w: not a JSON object", ErrMalformed)
 	}
@@ -181,8 +189,10 @@ func ParseEntry(line []byte, loc *time.Location) (Entry, error) {
 	if string(e.Args) == "null" {
 		e.Args = nil
 	}
-	if w.DurationMS > 0 && w.DurationMS < float64(1<<63-1)/float64(time.Millisecond) {
-		e.Duration = time.Duration(w.DurationMS * float64(time.Millisecond))
+	e.Duration = NoDuration
+	// Microseconds, as written: 4.35 ms is 4349999.999… ns as a float.
+	if us := math.Round(w.durationMS * 1000); w.hasDuration && us >= 0 && us < float64(1<<63-1)/1000 {
+		e.Duration = time.Duration(us) * time.Microsecond
 	}
 	return e, nil
 }

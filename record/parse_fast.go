@@ -1,4 +1,4 @@
-package toolaudit
+package record
 
 import (
 	"encoding/json"
@@ -226,6 +226,6 @@ func fastNumber(line []byte, i, bit int, w *wireEntry) (int, bool) {
 	if err != nil {
 		return 0, false
 	}
-	w.DurationMS = f
+	w.durationMS, w.hasDuration = f, true
 	return end, true
 }

@@ -1,29 +1,29 @@
-package toolaudit_test
+package record_test
 
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/record"
 )
 
 func TestEntryJSONRoundTrip(t *testing.T) {
 	zurich, err := time.LoadLocation("Europe/Zurich")
 	require.NoError(t, err)
-	e := toolaudit.Entry{
+	e := record.Entry{
 		Time:          time.Date(2026, 11, 27, 9, 30, 0, 0, zurich),
 		User:          "alice",
 		Engine:        "anthropic",
 		Model:         "claude-sonnet-4-5",
 		Tool:          "search",
 		Args:          json.RawMessage(`{"q":"café <b>"}`),
-		Status:        toolaudit.StatusOK,
+		Status:        record.StatusOK,
 		ResultChars:   12,
 		ResultSnippet: "Sunny, 21 °C",
 		Duration:      12500 * time.Microsecond,
@@ -36,36 +36,36 @@ func TestEntryJSONRoundTrip(t *testing.T) {
 	assert.Equal(t, line, e.AppendJSON(nil))
 	assert.Equal(t, `{"ts":"2026-11-27T09:30:00+01:00","user":"alice","engine":"anthropic","model":"claude-sonnet-4-5","tool":"search","args":{"q":"café <b>"},"status":"ok","result_chars":12,"result_snippet":"Sunny, 21 °C","duration_ms":12.5,"trace_id":"0102030405060708090a0b0c0d0e0f10","span_id":"0102030405060708","call_id":"toolu_01"}`, string(line))
 
-	back, err := toolaudit.ParseEntry(line, time.UTC)
+	back, err := record.Parse(line, time.UTC)
 	require.NoError(t, err)
 	assert.True(t, e.Time.Equal(back.Time))
 	back.Time = e.Time
 	assert.Equal(t, e, back)
 }
 
-func TestParseEntryReferenceLine(t *testing.T) {
+func TestParseReferenceLine(t *testing.T) {
 	// A line as the reference module writes it: ensure_ascii escapes,
 	// ", " separators, a local time without offset, no extras.
 	line := `{"ts": "2026-11-27T09:30:00", "user": "bob", "engine": "", "model": "", "tool": "read", "args": {"path": "caf\u00e9 \ud83d\ude00"}, "status": "error", "result_chars": 4, "result_snippet": "nope", "future_field": [1]}`
 	loc := time.FixedZone("X", -5*3600)
-	e, err := toolaudit.ParseEntry([]byte(line), loc)
+	e, err := record.Parse([]byte(line), loc)
 	require.NoError(t, err)
 	assert.Equal(t, time.Date(2026, 11, 27, 9, 30, 0, 0, loc), e.Time)
 	assert.Equal(t, "bob", e.User)
-	assert.Equal(t, toolaudit.StatusError, e.Status)
+	assert.Equal(t, record.StatusError, e.Status)
 	assert.Equal(t, 4, e.ResultChars)
-	assert.Zero(t, e.Duration)
+	assert.Equal(t, record.NoDuration, e.Duration, "the reference writes no duration_ms")
 	var args map[string]string
 	require.NoError(t, json.Unmarshal(e.Args, &args))
 	assert.Equal(t, "café 😀", args["path"])
 }
 
-func TestParseEntryMalformed(t *testing.T) {
+func TestParseMalformed(t *testing.T) {
 	for _, line := range []string{``, `null`, `[1]`, `"x"`, `{"ts":`, `{"result_chars":"many"}`, "\x00\xff"} {
-		_, err := toolaudit.ParseEntry([]byte(line), time.UTC)
-		assert.ErrorIs(t, err, toolaudit.ErrMalformed, "%q", line)
+		_, err := record.Parse([]byte(line), time.UTC)
+		assert.ErrorIs(t, err, record.ErrMalformed, "%q", line)
 	}
-	e, err := toolaudit.ParseEntry([]byte(`{"ts":"yesterday","tool":"x"}`), time.UTC)
+	e, err := record.Parse([]byte(`{"ts":"yesterday","tool":"x"}`), time.UTC)
 	require.NoError(t, err, "a bad ts is not fatal")
 	assert.True(t, e.Time.IsZero())
 }
@@ -79,13 +79,13 @@ func TestParseTime(t *testing.T) {
 		"2026-11-27T09:30:00.250000": time.Date(2026, 11, 27, 8, 30, 0, 250e6, time.UTC),
 	}
 	for in, want := range tests {
-		assert.True(t, want.Equal(toolaudit.ParseTime(in, loc)), in)
+		assert.True(t, want.Equal(record.ParseTime(in, loc)), in)
 	}
-	assert.True(t, toolaudit.ParseTime("27/11/2026", loc).IsZero())
+	assert.True(t, record.ParseTime("27/11/2026", loc).IsZero())
 }
 
 func TestAppendJSONInvalidArgs(t *testing.T) {
-	e := toolaudit.Entry{Time: time.Unix(0, 0).UTC(), Args: json.RawMessage(`{"a":"trunc`)}
+	e := record.Entry{Time: time.Unix(0, 0).UTC(), Args: json.RawMessage(`{"a":"trunc`)}
 	line := e.AppendJSON(nil)
 	require.True(t, json.Valid(line), string(line))
 	assert.Contains(t, string(line), `"args":{"_unparsed":"{\"a\":\"trunc"}`)
@@ -95,16 +95,34 @@ func TestAppendJSONTimeFormats(t *testing.T) {
 	zones := []*time.Location{time.UTC, time.FixedZone("a", -(9*3600 + 30*60)), time.FixedZone("b", 14*3600), time.FixedZone("c", 5*3600+45*60)}
 	for _, loc := range zones {
 		for _, ts := range []time.Time{time.Date(2026, 1, 2, 3, 4, 5, 999, loc), time.Date(1, 12, 31, 23, 59, 59, 0, loc), time.Date(9999, 6, 7, 0, 0, 0, 0, loc)} {
-			e := toolaudit.Entry{Time: ts}
+			e := record.Entry{Time: ts}
 			line := string(e.AppendJSON(nil))
-			assert.Contains(t, line, `{"ts":"`+ts.Format(toolaudit.TimeLayout)+`"`)
+			assert.Contains(t, line, `{"ts":"`+ts.Format(record.TimeLayout)+`"`)
 		}
+	}
+}
+
+// TestDurationRoundTrip reads duration_ms back exactly as written: a
+// duration of 0 is not lost to "unknown", none stays none, and 4.35 ms
+// (4349999.99… ns as a float) is not cut to 4.349.
+func TestDurationRoundTrip(t *testing.T) {
+	for _, tail := range []string{`,"duration_ms":0}`, `,"duration_ms":4.35}`, `,"duration_ms":0.001}`, `,"duration_ms":1234.567}`, `}`} {
+		line := `{"ts":"2026-11-27T09:30:00+00:00","user":"u","engine":"","model":"","tool":"t","args":{},"status":"ok","result_chars":0,"result_snippet":""` + tail
+		e, err := record.Parse([]byte(line), time.UTC)
+		require.NoError(t, err)
+		assert.Equal(t, line, string(e.AppendJSON(nil)))
+	}
+	for ms := 0; ms < 100000; ms += 7 {
+		text := strconv.FormatFloat(float64(ms)/1000, 'f', -1, 64)
+		e, err := record.Parse([]byte(`{"duration_ms":`+text+`}`), time.UTC)
+		require.NoError(t, err)
+		require.Equal(t, time.Duration(ms)*time.Microsecond, e.Duration, text)
 	}
 }
 
 func TestDurationMillis(t *testing.T) {
 	for us, want := range map[int64]string{1: "0.001", 24: "0.024", 12500: "12.5", 3000: "3", 1234567: "1234.567", 100: "0.1"} {
-		e := toolaudit.Entry{Duration: time.Duration(us) * time.Microsecond}
+		e := record.Entry{Duration: time.Duration(us) * time.Microsecond}
 		assert.Contains(t, string(e.AppendJSON(nil)), `"duration_ms":`+want+`}`)
 	}
 }
@@ -136,8 +154,8 @@ func TestAppendTSMatchesFormat(t *testing.T) {
 	for _, loc := range zones {
 		for _, ts := range times {
 			ts = ts.In(loc)
-			e := toolaudit.Entry{Time: ts}
-			want := `{"ts":"` + ts.Format(toolaudit.TimeLayout) + `"`
+			e := record.Entry{Time: ts}
+			want := `{"ts":"` + ts.Format(record.TimeLayout) + `"`
 			if line := string(e.AppendJSON(nil)); !strings.HasPrefix(line, want) {
 				t.Fatalf("%v: got %.40s, want %s", ts, line, want)
 			}
