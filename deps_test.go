@@ -12,7 +12,7 @@ import (
 // files and the provider wiring free of gRPC and protobuf: only package otlp
 // may bring them.
 func TestAuditPathLinksNoGRPC(t *testing.T) {
-	pkgs := []string{".", "./exporter", "./reader", "./otelx", "./audittest"}
+	pkgs := []string{".", "./record", "./exporter", "./reader", "./otelx", "./audittest"}
 	out, err := exec.Command("go", append([]string{"list", "-deps"}, pkgs...)...).CombinedOutput()
 	require.NoError(t, err, "go list: %s", out)
 	for _, dep := range strings.Fields(string(out)) {

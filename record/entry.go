@@ -21,15 +21,9 @@ const TimeLayout = "2006-01-02T15:04:05-07:00"
 // with or without fractional seconds.
 const naiveLayout = "2006-01-02T15:04:05.999999999"
 
-// Entry is one audited tool call: one line of a day file.
-//
-// The JSON form, in this field order, is the reference module's line plus
-// extras that readers of that format ignore:
-//
-//	{"ts":"2026-11-27T09:30:00+01:00","user":"alice","engine":"anthropic",
-//	 "model":"claude-sonnet-4-5","tool":"search","args":{"q":"weather"},
-//	 "status":"ok","result_chars":120,"result_snippet":"Sunny, 21 °C…",
-//	 "duration_ms":12.5,"trace_id":"…","span_id":"…","call_id":"toolu_01…"}
+// Entry is one audited tool call: one line of a day file, each field
+// commented with its JSON key. Parse then AppendJSON gives back the line
+// as the exporter wrote it.
 type Entry struct {
 	Time          time.Time       // ts: when the call ended
 	User          string          // user

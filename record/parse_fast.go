@@ -3,7 +3,6 @@ package record
 import (
 	"encoding/json"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/toolaudit/toolaudit/internal/jsonw"
 )
@@ -111,7 +110,7 @@ func parseFast(line []byte, w *wireEntry) bool {
 		switch {
 		case dst != nil:
 			from := len(arena)
-			arena, i, ok = fastString(line, i, arena)
+			arena, i, ok = jsonw.AppendUnquoted(arena, line, i)
 			parts[n] = part{dst, from, len(arena)}
 			n++
 		case bit == fArgs:
@@ -148,70 +147,11 @@ func parseFast(line []byte, w *wireEntry) bool {
 	}
 }
 
-// fastString appends the JSON string at line[i], decoded, to buf.
-func fastString(line []byte, i int, buf []byte) ([]byte, int, bool) {
-	if i >= len(line) || line[i] != '"' {
-		return buf, 0, false
-	}
-	i++
-	start := i
-	from := len(buf)
-	for i < len(line) {
-		c := line[i]
-		switch {
-		case c == '"':
-			buf = append(buf, line[start:i]...)
-			if !utf8.Valid(buf[from:]) {
-				return buf, 0, false
-			}
-			return buf, i + 1, true
-		case c < 0x20:
-			return buf, 0, false
-		case c == '\\':
-			if i+1 >= len(line) {
-				return buf, 0, false
-			}
-			buf = append(buf, line[start:i]...)
-			switch e := line[i+1]; e {
-			case '"', '\\', '/':
-				buf = append(buf, e)
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				if i+6 > len(line) {
-					return buf, 0, false
-				}
-				r, err := strconv.ParseUint(string(line[i+2:i+6]), 16, 16)
-				if err != nil || 0xd800 <= r && r < 0xe000 {
-					return buf, 0, false // surrogates: left to encoding/json
-				}
-				buf = utf8.AppendRune(buf, rune(r))
-				i += 4
-			default:
-				return buf, 0, false
-			}
-			i += 2
-			start = i
-		default:
-			i++
-		}
-	}
-	return buf, 0, false
-}
-
 // fastNumber decodes result_chars (a plain integer) or duration_ms.
 func fastNumber(line []byte, i, bit int, w *wireEntry) (int, bool) {
-	end, ok := jsonw.SkipValue(line, i)
-	if !ok || end == i || !(line[i] == '-' || '0' <= line[i] && line[i] <= '9') || line[i] == '-' && line[i+1] == 'I' {
-		return 0, false // not a number, or -Infinity: left to parseSlow
+	end, ok := jsonw.NumberEnd(line, i)
+	if !ok {
+		return 0, false // not a number (or NaN, Infinity): left to parseSlow
 	}
 	text := string(line[i:end])
 	if bit == fResultChars {

@@ -1,6 +1,9 @@
 package jsonw
 
-import "unicode/utf8"
+import (
+	"strconv"
+	"unicode/utf8"
+)
 
 // maxScanDepth bounds the nesting ScanObject accepts; deeper input is
 // reported invalid. The middleware never nests arguments deeper than 64.
@@ -289,4 +292,76 @@ func SkipValue(raw []byte, i int) (end int, ok bool) {
 		return 0, false
 	}
 	return s.i, true
+}
+
+// AppendUnquoted appends the JSON string at line[i], decoded, to buf, and
+// returns the index past it. It reports false, for the caller to use
+// encoding/json, for anything it does not decode exactly as encoding/json
+// would: invalid UTF-8, a surrogate escape, or not a string.
+func AppendUnquoted(buf, line []byte, i int) ([]byte, int, bool) {
+	if i >= len(line) || line[i] != '"' {
+		return buf, 0, false
+	}
+	i++
+	start := i
+	from := len(buf)
+	for i < len(line) {
+		c := line[i]
+		switch {
+		case c == '"':
+			buf = append(buf, line[start:i]...)
+			if !utf8.Valid(buf[from:]) {
+				return buf, 0, false
+			}
+			return buf, i + 1, true
+		case c < 0x20:
+			return buf, 0, false
+		case c == '\\':
+			if i+1 >= len(line) {
+				return buf, 0, false
+			}
+			buf = append(buf, line[start:i]...)
+			switch e := line[i+1]; e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				if i+6 > len(line) {
+					return buf, 0, false
+				}
+				r, err := strconv.ParseUint(string(line[i+2:i+6]), 16, 16)
+				if err != nil || 0xd800 <= r && r < 0xe000 {
+					return buf, 0, false // surrogates: left to encoding/json
+				}
+				buf = utf8.AppendRune(buf, rune(r))
+				i += 4
+			default:
+				return buf, 0, false
+			}
+			i += 2
+			start = i
+		default:
+			i++
+		}
+	}
+	return buf, 0, false
+}
+
+// NumberEnd returns the end of the JSON number at raw[i]: false for
+// anything else, NaN, Infinity and -Infinity among them.
+func NumberEnd(raw []byte, i int) (int, bool) {
+	end, ok := SkipValue(raw, i)
+	if !ok || end == i || !(raw[i] == '-' || '0' <= raw[i] && raw[i] <= '9') || raw[i] == '-' && raw[i+1] == 'I' {
+		return 0, false
+	}
+	return end, true
 }
