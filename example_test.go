@@ -101,7 +101,7 @@ func ExampleDispatcher() {
 func Example_existingTracerProvider() {
 	root, _ := os.MkdirTemp("", "audit")
 	defer os.RemoveAll(root)
-	audit, _ := exporter.New(root, exporter.WithUTC())
+	audit, _ := exporter.New(root, exporter.WithLocation(time.UTC))
 	backend := tracetest.NewInMemoryExporter() // your OTLP exporter
 
 	tp := sdktrace.NewTracerProvider(

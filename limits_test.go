@@ -25,7 +25,7 @@ func TestSpanLimitsLeaveTheAuditWhole(t *testing.T) {
 	t.Setenv("OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "16")
 	t.Setenv("OTEL_ATTRIBUTE_COUNT_LIMIT", "3")
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	tp, err := otelx.NewTracerProvider(exp)
 	require.NoError(t, err)

@@ -27,7 +27,7 @@ func init() { helpers["fsize"] = helperFsize }
 // could not write are counted failed.
 func TestDiskFullShutdownLeavesWholeLines(t *testing.T) {
 	dir := mountTmpfs(t, "64k")
-	exp, err := exporter.New(dir, exporter.WithUTC(), exporter.WithRetryInterval(time.Hour))
+	exp, err := exporter.New(dir, exporter.WithLocation(time.UTC), exporter.WithRetryInterval(time.Hour))
 	require.NoError(t, err)
 	err = exp.ExportSpans(context.Background(), bigBatch(300, "kay"))
 	require.ErrorIs(t, err, syscall.ENOSPC)
@@ -57,7 +57,7 @@ func helperFsize() int {
 		return 1
 	}
 	root := os.Getenv("ROOT")
-	exp, err := exporter.New(root, exporter.WithUTC(), exporter.WithRetryInterval(time.Hour))
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC), exporter.WithRetryInterval(time.Hour))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

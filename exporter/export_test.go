@@ -23,3 +23,10 @@ func (e *Exporter) DirtyFiles() int {
 	}
 	return n
 }
+
+// HoldLock holds the exporter's lock, as a write blocked on a slow disk
+// does, until the returned function is called.
+func (e *Exporter) HoldLock() (release func()) {
+	e.mu.Lock()
+	return e.mu.Unlock
+}

@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -38,7 +39,6 @@ import (
 
 	"github.com/toolaudit/toolaudit/internal/spanattr"
 
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -74,6 +74,12 @@ type Exporter struct {
 	limited bool          // a tool span that lost attributes to span limits was reported
 	retry   *time.Timer   // pending retry of the spill, nil if none
 	stop    chan struct{} // closed on Shutdown: ends the fsync ticker
+
+	// What Check needs, published by unlock so that Check never waits
+	// for a write in progress.
+	pending atomic.Uint64         // lines in the spill
+	stopped atomic.Bool           // closed
+	lastErr atomic.Pointer[error] // health.LastError
 }
 
 // chunk is the bytes of whole lines bound for one file.
@@ -97,10 +103,11 @@ type fileKey struct {
 // Health is the state of an Exporter's writes.
 type Health struct {
 	LinesWritten uint64    // lines appended to files
-	LinesPending int       // lines kept in memory after a failed write, to retry
+	LinesPending uint64    // lines kept in memory after a failed write, to retry
 	LinesFailed  uint64    // lines given up: spill full or exporter shut down
+	FilesOpen    uint64    // day files held open
 	LastError    error     // the last write error, nil if none
-	LastErrorAt  time.Time // when LastError happened
+	LastErrorAt  time.Time // when LastError happened, by the exporter's clock
 }
 
 var _ sdktrace.SpanExporter = (*Exporter)(nil)
@@ -149,23 +156,25 @@ var ErrNotWritable = errors.New("toolaudit: audit sink cannot write")
 
 // Check returns nil when the exporter is writing: no line waits in the
 // spill and it is not shut down. Otherwise the error says why, wrapping
-// ErrNotWritable or ErrClosed. It is the check to give
-// toolaudit.WithFailClosed, so that no tool runs while its call cannot be
-// audited. ctx is not used.
-func (e *Exporter) Check(context.Context) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
+// ErrNotWritable or ErrClosed, or it is ctx's error. It never waits for a
+// write in progress. It is the check to give toolaudit.WithFailClosed, so
+// that no tool runs while its call cannot be audited.
+func (e *Exporter) Check(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if e.stopped.Load() {
 		return ErrClosed
 	}
-	if len(e.spill) == 0 {
+	n := e.pending.Load()
+	if n == 0 {
 		return nil
 	}
-	n := 0
-	for _, sp := range e.spill {
-		n += sp.lines
+	var last error
+	if p := e.lastErr.Load(); p != nil {
+		last = *p
 	}
-	return fmt.Errorf("%w: %d lines wait for a retry after: %v", ErrNotWritable, n, e.health.LastError)
+	return fmt.Errorf("%w: %d lines wait for a retry after: %v", ErrNotWritable, n, last)
 }
 
 // ForceFlush retries the lines waiting in the spill and, with an fsync
@@ -187,16 +196,30 @@ func (e *Exporter) ForceFlush(ctx context.Context) error {
 	return err
 }
 
-// unlock releases e.mu, then hands what was reported meanwhile to the
-// OpenTelemetry error handler, which is user code and so never runs under
-// the lock.
+// unlock publishes what Check reads, releases e.mu, then hands what was
+// reported meanwhile to the error handler, which is user code and so never
+// runs under the lock.
 func (e *Exporter) unlock() {
+	e.pending.Store(e.spillLines())
+	e.stopped.Store(e.closed)
+	if last := e.health.LastError; last != nil {
+		e.lastErr.Store(&last)
+	}
 	reports := e.files.reports
 	e.files.reports = nil
 	e.mu.Unlock()
 	for _, err := range reports {
-		otel.Handle(err)
+		e.cfg.handle(err)
 	}
+}
+
+// spillLines counts the lines in the spill.
+func (e *Exporter) spillLines() uint64 {
+	var n uint64
+	for _, sp := range e.spill {
+		n += uint64(sp.lines)
+	}
+	return n
 }
 
 // retrySpill is the retry timer's work.
@@ -311,7 +334,7 @@ func (e *Exporter) checkLimits(spans []sdktrace.ReadOnlySpan) {
 		}
 		if n := s.DroppedAttributes(); n > 0 {
 			e.limited = true
-			e.files.report(fmt.Errorf("toolaudit: tool span %q lost %d attributes to its tracer provider's span limits, so its audit line may lack its user, status, arguments or result: raise OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, or use otelx.NewTracerProvider, which records tool spans whole (reported once)", s.Name(), n))
+			e.files.report(fmt.Errorf("toolaudit: tool span %q lost %d attributes to span limits, so its line may lack user, status or arguments: raise OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT or use otelx.NewTracerProvider (reported once)", s.Name(), n))
 		}
 		return
 	}
@@ -386,7 +409,7 @@ func (e *Exporter) flushLocked() error {
 	if e.cfg.fsync.batch {
 		if err := e.files.syncDirty(); err != nil {
 			// The lines are written; only their durability is in doubt.
-			e.health.LastError, e.health.LastErrorAt = err, time.Now()
+			e.health.LastError, e.health.LastErrorAt = err, e.cfg.now()
 			errs = append(errs, err)
 		}
 	}
@@ -413,7 +436,7 @@ func (e *Exporter) write(rel string, c *chunk) error {
 	e.health.LinesWritten += uint64(written)
 	rest := c.data[done:]
 	lines := c.lines - written
-	e.health.LastError, e.health.LastErrorAt = err, time.Now()
+	e.health.LastError, e.health.LastErrorAt = err, e.cfg.now()
 	keep, kept := len(rest), lines
 	if room := e.cfg.maxSpillBytes - e.spilled; keep > room {
 		// Keep the oldest lines that fit, so that the file's order is
@@ -471,9 +494,8 @@ func (e *Exporter) Health() Health {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	h := e.health
-	for _, sp := range e.spill {
-		h.LinesPending += sp.lines
-	}
+	h.LinesPending = e.spillLines()
+	h.FilesOpen = uint64(e.files.lru.Len())
 	return h
 }
 

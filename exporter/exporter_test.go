@@ -136,7 +136,7 @@ func TestDayBoundaryFollowsTs(t *testing.T) {
 
 	// The same instants with WithUTC both land on the 27th.
 	root2 := t.TempDir()
-	exp2, err := exporter.New(root2, exporter.WithUTC())
+	exp2, err := exporter.New(root2, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	require.NoError(t, exp2.ExportSpans(context.Background(), tracetest.SpanStubs{
 		toolStub("bob", "a", `{}`, "ok", before, 1), toolStub("bob", "b", `{}`, "ok", after, 2),
@@ -149,7 +149,7 @@ func TestForeignToolSpanAndMissingUser(t *testing.T) {
 	handled := handlerErrors(t)
 
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	end := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	// A tool span from another instrumentation: no toolaudit attributes.
@@ -235,7 +235,7 @@ func TestTornLineIsTerminated(t *testing.T) {
 	require.NoError(t, os.MkdirAll(dir, 0o700))
 	path := filepath.Join(dir, "2026-03-04.jsonl")
 	require.NoError(t, os.WriteFile(path, []byte(`{"ts":"2026-03-04T10:00:00","user":"dave"}`+"\n"+`{"ts":"2026-03-04T10:00:01","us`), 0o600))
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{
 		toolStub("dave", "x", `{}`, "ok", time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC), 1),
@@ -248,7 +248,7 @@ func TestTornLineIsTerminated(t *testing.T) {
 
 func TestDeletedFileIsRecreated(t *testing.T) {
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
 	export := func(n int) {
@@ -270,7 +270,7 @@ func TestDeletedFileIsRecreated(t *testing.T) {
 
 func TestFailedWriteIsSpilledAndRetried(t *testing.T) {
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	// A file where the user's folder should be: works as root too.
 	require.NoError(t, os.WriteFile(filepath.Join(root, "frank"), []byte("in the way"), 0o600))
@@ -279,7 +279,7 @@ func TestFailedWriteIsSpilledAndRetried(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "2 audit lines for frank/tool_audit/2026-03-04.jsonl kept for retry")
 	h := exp.Health()
-	assert.Equal(t, 2, h.LinesPending)
+	assert.Equal(t, uint64(2), h.LinesPending)
 	assert.Zero(t, h.LinesWritten)
 	assert.Error(t, h.LastError)
 
@@ -291,13 +291,13 @@ func TestFailedWriteIsSpilledAndRetried(t *testing.T) {
 		assert.Contains(t, lines[i], `"tool":"`+tool+`"`, "spilled lines first, in order")
 	}
 	h = exp.Health()
-	assert.Equal(t, 0, h.LinesPending)
+	assert.Equal(t, uint64(0), h.LinesPending)
 	assert.Equal(t, uint64(3), h.LinesWritten)
 }
 
 func TestSpillLimitCountsGivenUpLines(t *testing.T) {
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC(), exporter.WithMaxSpillBytes(0))
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC), exporter.WithMaxSpillBytes(0))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(root, "gina"), nil, 0o600))
 	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
@@ -309,7 +309,7 @@ func TestSpillLimitCountsGivenUpLines(t *testing.T) {
 func TestSymlinkOutsideRootRefused(t *testing.T) {
 	root, outside := t.TempDir(), t.TempDir()
 	require.NoError(t, os.Symlink(outside, filepath.Join(root, "mallory")))
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	err = exp.ExportSpans(context.Background(), tracetest.SpanStubs{toolStub("mallory", "x", `{}`, "ok", time.Now(), 1)}.Snapshots())
 	require.Error(t, err)
@@ -337,7 +337,7 @@ func TestAfterShutdown(t *testing.T) {
 
 func TestManyUsersBoundedOpenFiles(t *testing.T) {
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC(), exporter.WithMaxOpenFiles(3))
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC), exporter.WithMaxOpenFiles(3))
 	require.NoError(t, err)
 	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
 	for round := range 2 {
@@ -389,7 +389,7 @@ func requireInOrder(t *testing.T, path string, first, step, count int) {
 func TestBigBatchWrittenWholeAndInOrder(t *testing.T) {
 	for _, fsync := range []exporter.Fsync{exporter.FsyncNever, exporter.FsyncBatch} {
 		root := t.TempDir()
-		exp, err := exporter.New(root, exporter.WithUTC(), exporter.WithFsync(fsync))
+		exp, err := exporter.New(root, exporter.WithLocation(time.UTC), exporter.WithFsync(fsync))
 		require.NoError(t, err)
 		// About 1.4 MB: many times the size at which a file's lines are
 		// written before the end of the batch.
@@ -408,13 +408,13 @@ func TestBigBatchWrittenWholeAndInOrder(t *testing.T) {
 
 func TestFailedChunkKeepsOrder(t *testing.T) {
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(root, "ivan"), []byte("in the way"), 0o600))
 	err = exp.ExportSpans(context.Background(), bigBatch(1500, "ivan"))
 	require.ErrorContains(t, err, "kept for retry")
 	h := exp.Health()
-	assert.Equal(t, 1500, h.LinesPending, "the lines of the failed write and those after it wait")
+	assert.Equal(t, uint64(1500), h.LinesPending, "the lines of the failed write and those after it wait")
 	assert.Zero(t, h.LinesWritten)
 
 	require.NoError(t, os.Remove(filepath.Join(root, "ivan")))

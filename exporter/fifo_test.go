@@ -25,7 +25,7 @@ func TestFIFOPlantedAsDayFileRefused(t *testing.T) {
 	dir := filepath.Join(root, "mallory", "tool_audit")
 	require.NoError(t, os.MkdirAll(dir, 0o700))
 	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "2026-03-04.jsonl"), 0o600))
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 
 	var stubs tracetest.SpanStubs
@@ -46,5 +46,5 @@ func TestFIFOPlantedAsDayFileRefused(t *testing.T) {
 	}
 	h := exp.Health()
 	assert.Zero(t, h.LinesWritten, "nothing counted as written into the FIFO")
-	assert.Equal(t, 2001, h.LinesPending, "kept for a retry, not dropped")
+	assert.Equal(t, uint64(2001), h.LinesPending, "kept for a retry, not dropped")
 }

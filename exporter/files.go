@@ -128,7 +128,7 @@ func (fc *files) open(rel, user string) (*os.File, error) {
 		f, err = fc.create(rel, user)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("toolaudit: opening audit file %s in %s: %w", rel, fc.rootPath, err)
+		return nil, fmt.Errorf("opening: %w", bare(err))
 	}
 	// A FIFO planted as a day file opens (O_RDWR does not wait for a
 	// reader) and takes 64 KiB of lines that no one reads, then blocks the
@@ -139,7 +139,7 @@ func (fc *files) open(rel, user string) (*os.File, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("toolaudit: audit file %s in %s: %w", rel, fc.rootPath, err)
+		return nil, err
 	}
 	fc.checkPerm(rel, st)
 	return f, nil
@@ -205,6 +205,16 @@ func (fc *files) checkPerm(rel string, st os.FileInfo) {
 		fc.reported[rel] = true
 		fc.report(fmt.Errorf("toolaudit: audit file %s in %s has permissions %v, wider than 0600; left as it is", rel, fc.rootPath, st.Mode().Perm()))
 	}
+}
+
+// bare is err without the path of a *fs.PathError: the caller names the
+// file once, relative to the root.
+func bare(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (fc *files) openRoot() error {

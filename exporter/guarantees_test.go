@@ -181,7 +181,7 @@ func TestGuaranteeMillionCalls(t *testing.T) {
 // helperWriter writes N calls for one user through the whole pipeline.
 func helperWriter() int {
 	n, _ := strconv.Atoi(os.Getenv("N"))
-	_, tp, mw := pipeline(nopTB{}, os.Getenv("ROOT"), nil, exporter.WithUTC())
+	_, tp, mw := pipeline(nopTB{}, os.Getenv("ROOT"), nil, exporter.WithLocation(time.UTC))
 	tool := mw.Wrap("noop", noop)
 	ctx := toolaudit.ContextWithUser(context.Background(), "shared")
 	pad := strings.Repeat("p", 200)
@@ -233,7 +233,7 @@ func TestGuaranteeProcessesShareAFile(t *testing.T) {
 // helperCrasher writes calls forever, printing "ack SPANID" once a flush
 // has written it, until it is killed.
 func helperCrasher() int {
-	_, tp, mw := pipeline(nopTB{}, os.Getenv("ROOT"), nil, exporter.WithUTC())
+	_, tp, mw := pipeline(nopTB{}, os.Getenv("ROOT"), nil, exporter.WithLocation(time.UTC))
 	var id string
 	tool := mw.Wrap("noop", func(ctx context.Context, _ map[string]any) (string, error) {
 		id = trace.SpanContextFromContext(ctx).SpanID().String()
@@ -310,7 +310,7 @@ func TestGuaranteeCrashSafety(t *testing.T) {
 // for each line's export, printing "ack SPANID" as soon as each call
 // returns (no flush), until it is killed.
 func helperSyncCrasher() int {
-	_, _, mw := pipeline(nopTB{}, os.Getenv("ROOT"), []otelx.Option{otelx.WithWaitForExport()}, exporter.WithUTC())
+	_, _, mw := pipeline(nopTB{}, os.Getenv("ROOT"), []otelx.Option{otelx.WithWaitForExport()}, exporter.WithLocation(time.UTC))
 	var id string
 	tool := mw.Wrap("noop", func(ctx context.Context, _ map[string]any) (string, error) {
 		id = trace.SpanContextFromContext(ctx).SpanID().String()
@@ -445,7 +445,7 @@ func TestGuaranteeDiskFull(t *testing.T) {
 	require.Error(t, h.LastError)
 	assert.True(t, errors.Is(h.LastError, syscall.ENOSPC), "%v", h.LastError)
 	assert.Positive(t, h.LinesPending)
-	assert.Equal(t, uint64(calls), h.LinesWritten+uint64(h.LinesPending)+h.LinesFailed, "every line accounted for")
+	assert.Equal(t, uint64(calls), h.LinesWritten+h.LinesPending+h.LinesFailed, "every line accounted for")
 	assert.NotEmpty(t, handled(), "errors reach the error handler")
 	requireWholeLines(t, dir)
 
@@ -495,7 +495,7 @@ func TestGuaranteeReadOnlyFolder(t *testing.T) {
 	require.Error(t, ferr)
 	assert.True(t, errors.Is(ferr, fs.ErrPermission), "%v", ferr)
 	h := exp.Health()
-	assert.Equal(t, 5, h.LinesPending)
+	assert.Equal(t, uint64(5), h.LinesPending)
 	assert.Error(t, h.LastError)
 	assert.NotEmpty(t, handled(), "errors reach the error handler")
 

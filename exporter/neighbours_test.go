@@ -31,7 +31,7 @@ import (
 // starts on a line of its own.
 func TestTornLineOfAnOpenFileIsTerminated(t *testing.T) {
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
 	export := func(n int) {
@@ -58,7 +58,7 @@ func TestTornLineOfAnOpenFileIsTerminated(t *testing.T) {
 // each line's export, printing "ack SPANID" as each call returns, until
 // the file $STOP exists; then it shuts down and exits 0.
 func helperSteady() int {
-	_, tp, mw := pipeline(nopTB{}, os.Getenv("ROOT"), []otelx.Option{otelx.WithWaitForExport()}, exporter.WithUTC())
+	_, tp, mw := pipeline(nopTB{}, os.Getenv("ROOT"), []otelx.Option{otelx.WithWaitForExport()}, exporter.WithLocation(time.UTC))
 	var id string
 	tool := mw.Wrap("steady", func(ctx context.Context, _ map[string]any) (string, error) {
 		id = trace.SpanContextFromContext(ctx).SpanID().String()

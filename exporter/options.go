@@ -1,6 +1,10 @@
 package exporter
 
-import "time"
+import (
+	"time"
+
+	"go.opentelemetry.io/otel"
+)
 
 // Option configures an Exporter.
 type Option interface{ apply(*config) }
@@ -9,15 +13,10 @@ type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
 
-// DefaultMaxOpenFiles bounds the day files an Exporter keeps open.
-const DefaultMaxOpenFiles = 64
-
-// DefaultMaxSpillBytes bounds the lines an Exporter keeps in memory for a
-// retry after a failed write.
-const DefaultMaxSpillBytes = 16 << 20
-
 type config struct {
 	loc           *time.Location
+	now           func() time.Time
+	handle        func(error)
 	maxOpenFiles  int
 	maxSpillBytes int
 	fsync         Fsync
@@ -26,7 +25,10 @@ type config struct {
 }
 
 func newConfig(opts []Option) config {
-	c := config{loc: time.Local, maxOpenFiles: DefaultMaxOpenFiles, maxSpillBytes: DefaultMaxSpillBytes, retryInterval: DefaultRetryInterval, maxLine: DefaultMaxLineBytes}
+	c := config{
+		loc: time.Local, now: time.Now, handle: otel.Handle,
+		maxOpenFiles: 64, maxSpillBytes: 16 << 20, retryInterval: time.Second, maxLine: 64 << 10,
+	}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -45,11 +47,32 @@ func WithLocation(loc *time.Location) Option {
 	})
 }
 
-// WithUTC is WithLocation(time.UTC).
-func WithUTC() Option { return WithLocation(time.UTC) }
+// WithClock sets the clock of Health's LastErrorAt (default time.Now). A
+// line's ts is its span's end time, not this clock's. A nil clock is
+// ignored.
+func WithClock(now func() time.Time) Option {
+	return optionFunc(func(c *config) {
+		if now != nil {
+			c.now = now
+		}
+	})
+}
 
-// WithMaxOpenFiles bounds the day files kept open; the least recently
-// written is closed first. n < 1 is ignored.
+// WithErrorHandler sets the function that receives the exporter's errors
+// that no caller returns: retries by the timer, fsync and permission
+// reports, spans without a valid user (default otel.Handle). It is called
+// without the exporter's lock held, one error at a time per call site; a
+// nil handler is ignored.
+func WithErrorHandler(handle func(error)) Option {
+	return optionFunc(func(c *config) {
+		if handle != nil {
+			c.handle = handle
+		}
+	})
+}
+
+// WithMaxOpenFiles bounds the day files kept open (default 64); the least
+// recently written is closed first. n < 1 is ignored.
 func WithMaxOpenFiles(n int) Option {
 	return optionFunc(func(c *config) {
 		if n >= 1 {
@@ -59,9 +82,9 @@ func WithMaxOpenFiles(n int) Option {
 }
 
 // WithMaxSpillBytes bounds the bytes of lines kept in memory after a failed
-// write, to be retried with the next export. The oldest lines that fit are
-// kept; the newer lines beyond it are given up and counted in
-// Health.LinesFailed. n < 0 is ignored; 0 keeps nothing.
+// write, to be retried with the next export (default 16 MiB). The oldest
+// lines that fit are kept; the newer lines beyond it are given up and
+// counted in Health.LinesFailed. n < 0 is ignored; 0 keeps nothing.
 func WithMaxSpillBytes(n int) Option {
 	return optionFunc(func(c *config) {
 		if n >= 0 {
@@ -102,13 +125,8 @@ func WithFsync(f Fsync) Option {
 	return optionFunc(func(c *config) { c.fsync = f })
 }
 
-// DefaultRetryInterval is how long an Exporter waits before it retries lines
-// whose write failed, when no export comes sooner.
-const DefaultRetryInterval = time.Second
-
 // WithRetryInterval sets how long to wait before retrying spilled lines
-// when no export comes sooner (default DefaultRetryInterval). d <= 0 is
-// ignored.
+// when no export comes sooner (default 1 s). d <= 0 is ignored.
 func WithRetryInterval(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d > 0 {
@@ -117,11 +135,8 @@ func WithRetryInterval(d time.Duration) Option {
 	})
 }
 
-// DefaultMaxLineBytes caps the length of one line.
-const DefaultMaxLineBytes = 64 << 10
-
-// WithMaxLineBytes caps the length of one line (default
-// DefaultMaxLineBytes; at least 16 KiB). A longer line is shrunk, never
+// WithMaxLineBytes caps the length of one line (default 64 KiB; at least
+// 16 KiB). A longer line is shrunk, never
 // dropped: first its string argument values are cut to 100, then to 10 code
 // points; then its arguments are replaced by {"_truncated": "..."} and its
 // other text fields cut to 256 code points (the snippet to 300).

@@ -39,7 +39,7 @@ func TestSymlinksInsideTheTreeRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			root, outside := t.TempDir(), t.TempDir()
 			plant(root, outside)
-			exp, err := exporter.New(root, exporter.WithUTC())
+			exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 			require.NoError(t, err)
 			err = exp.ExportSpans(context.Background(), tracetest.SpanStubs{toolStub("mallory", "x", `{}`, "ok", day, 1)}.Snapshots())
 			require.Error(t, err)
@@ -47,7 +47,7 @@ func TestSymlinksInsideTheTreeRefused(t *testing.T) {
 			entries, err := os.ReadDir(outside)
 			require.NoError(t, err)
 			assert.Empty(t, entries, "nothing written outside the root")
-			assert.Equal(t, 1, exp.Health().LinesPending, "kept, not dropped")
+			assert.Equal(t, uint64(1), exp.Health().LinesPending, "kept, not dropped")
 		})
 	}
 }
@@ -60,7 +60,7 @@ func TestWidePermissionsReportedOnce(t *testing.T) {
 	path := filepath.Join(dir, "2026-03-04.jsonl")
 	require.NoError(t, os.WriteFile(path, nil, 0o644))
 	require.NoError(t, os.Chmod(path, 0o644))
-	exp, err := exporter.New(root, exporter.WithUTC(), exporter.WithMaxOpenFiles(1))
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC), exporter.WithMaxOpenFiles(1))
 	require.NoError(t, err)
 	for i := range 3 {
 		// Another user in between closes nina's file, so it is opened again.
@@ -81,7 +81,7 @@ func TestWidePermissionsReportedOnce(t *testing.T) {
 
 func TestLineCapShrinksNeverDrops(t *testing.T) {
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC(), exporter.WithMaxLineBytes(16<<10))
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC), exporter.WithMaxLineBytes(16<<10))
 	require.NoError(t, err)
 	many := map[string]string{}
 	for i := range 200 {
@@ -114,7 +114,7 @@ func TestLineCapShrinksNeverDrops(t *testing.T) {
 
 func TestHostileFieldsStayOneLine(t *testing.T) {
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	s := toolStub("quinn", "a\nb\u2028c\x00\xff", `{"a":"x\u2028y"}`, "ok\r\n", day, 1)
 	s.Attributes = append(s.Attributes, spanattr.KeyProviderName.String("\x1b[31mred"), spanattr.KeyToolCallArguments.String("{\"a\":\"\u2029\",\n\"b\":\"\x85\"}"))
@@ -134,7 +134,7 @@ func TestHostileFieldsStayOneLine(t *testing.T) {
 // TestErrorHandlerRunsOutsideTheLock has the error handler call back into
 // the exporter, as a health probe might: no deadlock.
 func TestErrorHandlerRunsOutsideTheLock(t *testing.T) {
-	exp, err := exporter.New(t.TempDir(), exporter.WithUTC())
+	exp, err := exporter.New(t.TempDir(), exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	var got []string
 	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
@@ -166,7 +166,7 @@ func TestErrorHandlerRunsOutsideTheLock(t *testing.T) {
 // span limits dropped attributes is written and reported, once.
 func TestLostAttributesReportedOnce(t *testing.T) {
 	handled := handlerErrors(t)
-	exp, err := exporter.New(t.TempDir(), exporter.WithUTC())
+	exp, err := exporter.New(t.TempDir(), exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	whole := toolStub("kim", "x", `{}`, "ok", day, 1)
 	limited := toolStub("kim", "x", `{}`, "ok", day, 2)
@@ -187,7 +187,7 @@ func TestLostAttributesReportedOnce(t *testing.T) {
 // in its line, cut as text fields are at the line cap, not whole.
 func TestUnattributedUserIsCut(t *testing.T) {
 	root := t.TempDir()
-	exp, err := exporter.New(root, exporter.WithUTC())
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
 	require.NoError(t, err)
 	long := strings.Repeat("é", 10000) // not a valid name, 20 KB
 	require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{toolStub(long, "x", `{}`, "ok", day, 1)}.Snapshots()))
