@@ -13,7 +13,7 @@ func BenchmarkAppendArgs(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		ae   argEncoder
-	}{{"ours", argEncoder{limit: DefaultArgLimit, red: redact.New(redact.DefaultKeys, nil)}}, {"baseline", argEncoder{limit: DefaultArgLimit}}} {
+	}{{"ours", argEncoder{limit: defaultArgLimit, red: redact.New(redact.DefaultKeys, nil)}}, {"baseline", argEncoder{limit: defaultArgLimit}}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			buf := make([]byte, 0, 1024)

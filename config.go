@@ -11,12 +11,12 @@ import (
 
 // Default truncation limits, the reference module's.
 const (
-	// DefaultArgLimit is the length, in Unicode code points, above which a
+	// defaultArgLimit is the length, in Unicode code points, above which a
 	// string argument value is truncated.
-	DefaultArgLimit = 500
-	// DefaultSnippetLimit is the length, in code points, of the result
+	defaultArgLimit = 500
+	// defaultSnippetLimit is the length, in code points, of the result
 	// snippet.
-	DefaultSnippetLimit = 300
+	defaultSnippetLimit = 300
 )
 
 // Call describes a tool call to an Authorizer.
@@ -63,7 +63,7 @@ func newConfig(base *config, opts []Option) config {
 	if base != nil {
 		c = *base
 	} else {
-		c = config{argLimit: DefaultArgLimit, snippetLimit: DefaultSnippetLimit, redactKeys: redact.DefaultKeys}
+		c = config{argLimit: defaultArgLimit, snippetLimit: defaultSnippetLimit, redactKeys: redact.DefaultKeys}
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -108,7 +108,7 @@ func WithAuthorizer(a Authorizer) Option {
 }
 
 // WithArgLimit sets the length in code points above which a string argument
-// value is truncated (default DefaultArgLimit). n < 1 is ignored.
+// value is truncated (default 500, the reference's). n < 1 is ignored.
 func WithArgLimit(n int) Option {
 	return optionFunc(func(c *config) {
 		if n >= 1 {
@@ -118,7 +118,7 @@ func WithArgLimit(n int) Option {
 }
 
 // WithSnippetLimit sets the length in code points of the result snippet
-// (default DefaultSnippetLimit). n < 0 is ignored; 0 records no snippet.
+// (default 300, the reference's). n < 0 is ignored; 0 records no snippet.
 func WithSnippetLimit(n int) Option {
 	return optionFunc(func(c *config) {
 		if n >= 0 {

@@ -83,7 +83,7 @@ func TestLongErrorMessageCutInStatus(t *testing.T) {
 	assert.Equal(t, strings.Repeat("é", maxDescription)+"…", spans[0].Status().Description)
 	c := spanattr.Read(spans[0].Attributes())
 	assert.Equal(t, int64(1_000_000), c.ResultChars)
-	assert.Equal(t, strings.Repeat("é", DefaultSnippetLimit), c.Result)
+	assert.Equal(t, strings.Repeat("é", defaultSnippetLimit), c.Result)
 }
 
 // TestInvokeMemoryBoundedByNames measures what 20,000 made-up tool names
