@@ -5,7 +5,7 @@
 // A tool is a Go function. Wrap (or Middleware.Wrap, or WrapFunc for typed
 // tools) returns a function of the same shape that turns each call into
 // one OpenTelemetry span, "execute_tool {tool}", with the attributes of the
-// GenAI semantic conventions (see package otelx for the keys):
+// GenAI semantic conventions (docs/otel.md lists them):
 //
 //	mw := toolaudit.New(toolaudit.WithTracerProvider(tp))
 //	search := mw.Wrap("search", func(ctx context.Context, args map[string]any) (string, error) {
@@ -17,11 +17,11 @@
 //
 // # What is recorded
 //
-// The user (ContextWithUser), the engine and model of the run (ContextWithRun), the
-// model's call id (ContextWithCallID), the arguments as a JSON object whose string
-// values longer than 500 code points are cut to 500 plus " …[N chars
-// total]", the status, the result's length in code points and its first
-// 300 code points. The status is ok when the tool returns no error, error
+// The user (ContextWithUser), the engine and model of the run
+// (ContextWithRun), the model's call id (ContextWithCallID), the arguments
+// as a JSON object whose string values longer than 500 code points are cut
+// to 500 plus " …[N chars total]", the status, the result's length in code
+// points and its first 300 code points. The status is ok when the tool returns no error, error
 // when it returns one (the error's message is the recorded result) or
 // panics (the panic is re-raised), and denied when the tool's error wraps
 // ErrDenied or an Authorizer refuses the call, in which case the tool does
@@ -33,7 +33,17 @@
 // tracer provider whose audit processor hands every tool span, sampled or
 // not, to an exporter, usually exporter.New, which appends one JSON line per
 // call to {root}/{user}/tool_audit/YYYY-MM-DD.jsonl. Package reader reads
-// those files back as Entry values. A call whose span is not recording (no
+// those files back as record.Entry values. A call whose span is not recording (no
 // tracer provider, or a sampler that drops it) is not audited; the first
 // such call of a Middleware is reported to the OpenTelemetry error handler.
+//
+// # Adapters
+//
+// Frameworks that run tools themselves (MCP servers, agent libraries) use
+// Middleware.Invoke: the framework runs the tool, Invoke records the call.
+// Invoke records args as WrapFunc records its input; a tool name longer than
+// 256 code points is recorded as its first 256 and "…", since adapters take
+// names from clients and models and one call must not make a span too large
+// for a tracing backend. Programs that call a model's API directly use a
+// Dispatcher, which runs registered tools by name from the model's JSON.
 package toolaudit

@@ -19,17 +19,11 @@ type Result struct {
 	IsError bool
 }
 
-// Invoke audits one call of the tool name whose running the caller controls,
-// as framework adapters need: args are recorded as WrapFunc records its
-// input (a map, a struct, or a json.RawMessage holding a JSON object); fn
-// runs unless the call is refused, in which case Invoke returns an error
-// wrapping ErrDenied without running it. The status is denied when fn's
-// error wraps ErrDenied, error when fn returns another error or a Result
-// with IsError (the recorded text is the error's message, or the Result's
-// text), ok otherwise. A panic in fn is recorded and re-raised. opts apply
-// to this call only. As adapters take name from clients and models, a name
-// longer than 256 code points is recorded as its first 256 followed by "…":
-// one call cannot make a span too large for a tracing backend to take.
+// Invoke audits one call of tool name that the caller runs, as adapters do
+// (see the package doc): fn runs unless the call is refused, when Invoke
+// returns an error wrapping ErrDenied. The status is error when fn returns
+// an error or a Result with IsError, denied when the error wraps ErrDenied;
+// a panic in fn is recorded and re-raised. opts apply to this call only.
 func (m *Middleware) Invoke(ctx context.Context, name string, args any, fn func(context.Context) (Result, error), opts ...Option) (Result, error) {
 	b := m.binding(name, opts)
 	return invoke(ctx, b, args, func(buf []byte) []byte {

@@ -50,15 +50,12 @@ type auditProcessor struct {
 
 var _ sdktrace.SpanProcessor = (*auditProcessor)(nil)
 
-// NewauditProcessor returns a running span processor that hands every
-// ended tool span to exp, sampled or not (see AuditSampler), and never drops
-// one: when its queue is full (WithMaxQueue), ending a span blocks until exp
-// catches up. A goroutine exports batches, waiting 1 ms for a small one to
-// grow. ForceFlush and Shutdown return once every span ended before them is
-// exported (Shutdown then shuts exp down); ForceFlush also calls exp's
-// ForceFlush(ctx) error method, if it has one. Export errors go to
-// otel.Handle. Options other than WithMaxQueue and WithWaitForExport are
-// ignored.
+// NewAuditProcessor returns a span processor that hands every ended tool
+// span to exp, sampled or not, and never drops one: with its queue full
+// (WithMaxQueue), ending a span blocks. ForceFlush and Shutdown return once
+// every span ended before them is exported, calling exp's ForceFlush or
+// Shutdown. Export errors go to otel.Handle. Only WithMaxQueue and
+// WithWaitForExport apply.
 func NewAuditProcessor(exp sdktrace.SpanExporter, opts ...Option) sdktrace.SpanProcessor {
 	c := newConfig(opts)
 	p := &auditProcessor{

@@ -130,24 +130,11 @@ func WithTracerProviderOptions(opts ...sdktrace.TracerProviderOption) Option {
 	return optionFunc(func(c *config) { c.extra = append(c.extra, opts...) })
 }
 
-// NewTracerProvider returns a tracer provider wired for auditing: every tool
-// span, sampled or not, goes to audit through NewAuditProcessor, and sampled
-// spans go to each forwarder, without the tool call arguments and result
-// unless content capture is on (WithContentCapture), and then with each cut
-// to 64 KiB. audit may be nil when only forwarding is
-// wanted. Shutdown on the provider flushes the audit first, then the
-// forwarders, and returns once everything accepted is written.
-//
-// Span limits from the environment (OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT,
-// OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT and their OTEL_ATTRIBUTE_* fallbacks) are
-// meant for tracing backends; applied when spans are recorded, they would
-// cut the audit (arguments cut mid-JSON, a status or a user dropped). So
-// spans are recorded with attribute values whole and at least 128
-// attributes, and each forwarder gets them as those limits would have
-// recorded them: values cut and attributes dropped by the SDK's own rules,
-// counted in DroppedAttributes.
-//
-// The only error is from building an option's exporter (WithStdout).
+// NewTracerProvider returns a tracer provider wired for auditing (see the
+// package doc): every tool span goes to audit (nil for none), sampled spans
+// to the forwarders, with span limits from the environment applied to the
+// forwarders only. Shutdown flushes the audit first, then the forwarders.
+// The only error is from building an option's exporter.
 func NewTracerProvider(audit sdktrace.SpanExporter, opts ...Option) (*sdktrace.TracerProvider, error) {
 	c := newConfig(opts)
 	if c.err != nil {

@@ -13,25 +13,13 @@ import (
 	"github.com/toolaudit/toolaudit/record"
 )
 
-// RecentAll yields the newest entries across all users, newest first by ts
-// compared as times, at most q.Limit, from the last q.Days days: the
-// reference module's result, which takes each user's q.Limit newest entries
-// (in reverse file order, as Recent) and sorts them all by ts. Entries with
-// the same ts keep the reference's order: users by name, then each user's
-// reverse file order. With no limit, every entry of the period is yielded.
-//
-// It is a k-way merge that reads about as many lines as it yields. Lines
-// need not be in ts order in their file (writers append a line that ended
-// a moment before another after it): a user's lines are read ahead as far
-// as WithMaxDisorder says (2 s by default). With a limit, the entries are
-// gathered first (at most q.Limit), so they are yielded sorted even when a
-// line was further out of order than that, though such a line may be left
-// out for older ones. Without a limit they stream, each user read at most
-// 1,024 lines ahead, so an entry further out of order is yielded late.
-//
-// A user whose folder or day file cannot be read does not stop the others:
-// each such file is yielded as a *UserError, and iteration goes on; any
-// other error ends it.
+// RecentAll yields the newest entries across all users, newest first by
+// ts, at most q.Limit, from the last q.Days days: the reference module's
+// result, which takes each user's q.Limit newest entries and sorts them
+// all by ts (ties: users by name, then reverse file order). It reads about
+// as many lines as it yields (see the package doc). A user whose folder or
+// day file cannot be read is yielded as a *UserError and the others go on;
+// any other error ends iteration.
 func (r *Reader) RecentAll(ctx context.Context, q Query) iter.Seq2[record.Entry, error] {
 	return func(yield func(record.Entry, error) bool) {
 		q, err := q.normalize(defaultLimitAll)

@@ -28,15 +28,12 @@ type followed struct {
 }
 
 // Follow yields the entries appended to the day files of users (of every
-// user, including ones that appear later, when users is empty) from the
-// moment it is called, like tail -f, until ctx is done or the caller stops.
-// It polls every poll (0 means 250 ms). It follows today's file across
-// the change of day (finishing the old file first), starts over when a file
-// is truncated or replaced, yields only whole lines, and skips malformed
-// ones. An invalid user name is yielded once as an error before anything
-// else; read errors are yielded and following goes on, an error that stays
-// (a file that cannot be read) once, not at every poll. An error about one
-// user's folder or file is a *UserError.
+// user, also ones that appear later, when users is empty) from the moment
+// it is called, like tail -f, until ctx is done or the caller stops. It
+// polls every poll (0 means 250 ms), follows today's file across midnight,
+// starts over when a file is truncated or replaced and yields whole lines
+// only. An invalid user ends it; other errors, such as a *UserError, are
+// yielded once while they last, and following goes on.
 func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string) iter.Seq2[record.Entry, error] {
 	return func(yield func(record.Entry, error) bool) {
 		for _, u := range users {

@@ -14,10 +14,16 @@
 //
 // Unlike the reference module, the readers never read what they do not
 // return: recent entries are read backwards from the end of each file in
-// blocks, the recent entries across users are a k-way merge that stops when
-// it has enough (reading each user's lines a little ahead, so that lines
-// written a moment out of order still come out sorted; see
-// WithMaxDisorder), and a day can be iterated in bounded memory. User names
+// blocks, and a day is read forwards in bounded memory. The recent entries
+// across users are a k-way merge of each user's newest-first stream that
+// stops when it has enough. Lines need not be in ts order in their file (a
+// line that ended a moment before another can be appended after it), so
+// the merge reads each user's lines ahead as far as WithMaxDisorder says.
+// With a limit, RecentAll gathers its entries (at most the limit) and
+// yields them sorted, even when a line was further out of order than that,
+// though such a line may be left out for older ones; without one, they
+// stream, each user read at most 1,024 lines ahead, and such a line comes
+// late. User names
 // and days are validated before they reach a path, and files are opened
 // through an os.Root, so no symlink leads outside the root.
 package reader
@@ -128,14 +134,9 @@ func WithMaxLineBytes(n int) Option {
 
 // WithMaxDisorder sets how far out of ts order a user's lines may be in
 // their files for RecentAll to still merge them exactly in order (default
-// 2 s): a line whose ts is up to d newer
-// than a line after it in the file. The exporter and the reference module
-// append lines in the order their calls ended, up to goroutine scheduling
-// (microseconds), which at whole-second timestamps puts a line at most one
-// second out of order; several processes appending to one file, each
-// batching its lines for a moment, add that moment. Reading ahead costs the
-// lines within d of the entries returned. 0 trusts the file order; a
-// negative d is ignored.
+// 2 s): a line's ts up to d newer than a line after it. Writers append in
+// the order calls end, which at whole-second timestamps is up to a second
+// out; 0 trusts the file order; a negative d is ignored.
 func WithMaxDisorder(d time.Duration) Option {
 	return optionFunc(func(r *Reader) {
 		if d >= 0 {

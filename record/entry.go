@@ -147,14 +147,11 @@ type wireEntry struct {
 	CallID        string `json:"call_id"`
 }
 
-// Parse parses one audit line: a JSON object with the fields of Entry,
-// unknown fields ignored. A ts with a UTC offset (ours) is read as it is;
-// one without (the reference module's local time) is read in loc. A ts that
-// is missing or not a timestamp leaves Time zero. An error wrapping
-// ErrMalformed means the line is not a JSON object or a field has the wrong
-// JSON type. The entry does not refer to line; its string fields usually
-// share one allocation, so keeping one of them keeps the others too (a few
-// hundred bytes), but never the arguments.
+// Parse parses one audit line, unknown fields ignored. A ts without UTC
+// offset (the reference module's) is read in loc; a missing or unreadable
+// ts leaves Time zero. An error wraps ErrMalformed: not a JSON object, or a
+// field of the wrong JSON type. The entry does not refer to line; its
+// strings share one allocation.
 func Parse(line []byte, loc *time.Location) (Entry, error) {
 	if !isObject(line) {
 		return Entry{}, fmt.Errorf("%w: not a JSON object", ErrMalformed)

@@ -43,11 +43,17 @@ func tree(t *testing.T, entries ...record.Entry) string {
 	return root
 }
 
+// entry is a call of tool that ended ago; ms < 0 means a line without
+// duration_ms, as the reference writes.
 func entry(user, tool string, status record.Status, ago time.Duration, ms int) record.Entry {
+	d := time.Duration(ms) * time.Millisecond
+	if ms < 0 {
+		d = record.NoDuration
+	}
 	return record.Entry{
 		Time: now.Add(-ago), User: user, Engine: "anthropic", Model: "claude", Tool: tool,
 		Args: json.RawMessage(`{"q":"` + tool + ` query"}`), Status: status, ResultChars: 5, ResultSnippet: "res " + tool,
-		Duration: time.Duration(ms) * time.Millisecond,
+		Duration: d,
 	}
 }
 

@@ -17,10 +17,10 @@ import (
 // such lines are left out of the percentiles of a tool that has others.
 func TestStatsWithoutDurations(t *testing.T) {
 	root := tree(t,
-		entry("ref", "search", record.StatusOK, time.Hour, 0),
-		entry("ref", "search", record.StatusOK, 50*time.Minute, 0),
-		entry("ref", "mixed", record.StatusOK, 40*time.Minute, 0),
-		entry("ref", "mixed", record.StatusOK, 30*time.Minute, 0),
+		entry("ref", "search", record.StatusOK, time.Hour, -1),
+		entry("ref", "search", record.StatusOK, 50*time.Minute, -1),
+		entry("ref", "mixed", record.StatusOK, 40*time.Minute, -1),
+		entry("ref", "mixed", record.StatusOK, 30*time.Minute, -1),
 		entry("ref", "mixed", record.StatusOK, 20*time.Minute, 20),
 	)
 	r := runCmd(t, true, nil, "--root", root, "stats", "--no-color")
