@@ -50,8 +50,8 @@ import (
 // Unattributed is the reserved folder for tool spans without a user or with
 // a user name that cannot name a folder. No valid user name starts with
 // '@'. Such spans are written there (the line keeps the original user, cut
-// to 256 code points and "…") and reported to the OpenTelemetry error
-// handler.
+// to 256 code points and "…") and reported to the exporter's error handler
+// (WithErrorHandler).
 const Unattributed = layout.Unattributed
 
 // ErrClosed is returned by ExportSpans after Shutdown.

@@ -27,7 +27,7 @@ type files struct {
 	reports  []error         // for the error handler, once the lock is released
 }
 
-// report keeps err for the OpenTelemetry error handler, which the Exporter
+// report keeps err for the exporter's error handler, which the Exporter
 // calls once it has released its lock: the handler is user code.
 func (fc *files) report(err error) { fc.reports = append(fc.reports, err) }
 
