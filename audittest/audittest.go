@@ -1,30 +1,24 @@
 // Package audittest helps test code that audits tool calls, such as
 // framework adapters: a tracer provider that records tool spans, and the
-// calls read back from them.
+// audit lines read back from them.
 //
 //	tp, rec := audittest.NewRecorder()
 //	mw := toolaudit.New(toolaudit.WithTracerProvider(tp))
 //	... make calls ...
-//	calls := rec.Calls() // one Call per ended tool span, in order
+//	for _, en := range rec.Calls() { // one record.Entry per ended tool span, in order
+//		fmt.Println(en.Tool, en.Status, string(en.Args), en.ResultSnippet)
+//	}
 package audittest
 
 import (
-	"github.com/toolaudit/toolaudit/internal/spanattr"
+	"bytes"
+
 	"go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
-)
 
-// Call is what one tool span recorded.
-type Call struct {
-	Tool   string // gen_ai.tool.name
-	Status string // toolaudit.status
-	Args   string // gen_ai.tool.call.arguments
-	Result string // gen_ai.tool.call.result
-	User   string // enduser.id
-	Engine string // gen_ai.provider.name
-	Model  string // gen_ai.request.model
-	CallID string // gen_ai.tool.call.id
-}
+	"github.com/toolaudit/toolaudit/internal/spanattr"
+	"github.com/toolaudit/toolaudit/record"
+)
 
 // Recorder keeps the tool spans that end. It is safe for concurrent use.
 type Recorder struct {
@@ -38,19 +32,23 @@ func NewRecorder() (*trace.TracerProvider, *Recorder) {
 	return trace.NewTracerProvider(trace.WithSpanProcessor(sr)), &Recorder{sr: sr}
 }
 
-// Calls returns the calls of the tool spans ended so far, in the order they
-// ended; other spans are left out.
-func (r *Recorder) Calls() []Call {
-	var out []Call
+// Calls returns, for the tool spans ended so far in the order they ended,
+// the entry the exporter would write for each: Time is the span's end,
+// TraceID and SpanID its ids in hex. Other spans are left out. The entries
+// are the caller's.
+func (r *Recorder) Calls() []record.Entry {
+	var out []record.Entry
 	for _, s := range r.sr.Ended() {
 		attrs := s.Attributes()
 		if !spanattr.IsToolSpan(attrs) {
 			continue
 		}
-		tc := spanattr.Read(attrs)
-		c := Call{Tool: tc.Tool, Status: tc.Status, Args: tc.Arguments, Result: tc.Result,
-			User: tc.User, Engine: tc.Engine, Model: tc.Model, CallID: tc.CallID}
-		out = append(out, c)
+		en := spanattr.Entry(s, attrs)
+		// A copy: Entry's Args is a view of the attribute's string.
+		en.Args = bytes.Clone(en.Args)
+		sc := s.SpanContext()
+		en.TraceID, en.SpanID = sc.TraceID().String(), sc.SpanID().String()
+		out = append(out, en)
 	}
 	return out
 }

@@ -40,7 +40,6 @@ import (
 	"github.com/toolaudit/toolaudit/internal/spanattr"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/toolaudit/toolaudit/internal/jsonw"
@@ -501,34 +500,17 @@ func (e *Exporter) Health() Health {
 
 // entryOf turns a tool span into its audit entry.
 func (e *Exporter) entryOf(s sdktrace.ReadOnlySpan, attrs []attribute.KeyValue) record.Entry {
-	end := s.EndTime()
-	sc := s.SpanContext()
+	en := spanattr.Entry(s, attrs)
+	en.Time = en.Time.In(e.cfg.loc)
 	// The ids are hex in a buffer reused for each span: the entry is
-	// encoded before the next one is made.
+	// encoded before the next one is made. Args is a read-only view of the
+	// attribute: AppendJSON copies it into the line as it is.
+	sc := s.SpanContext()
 	tid, sid := sc.TraceID(), sc.SpanID()
 	hex.Encode(e.ids[:32], tid[:])
 	hex.Encode(e.ids[32:], sid[:])
-	en := record.Entry{
-		Time:     end.In(e.cfg.loc),
-		Duration: end.Sub(s.StartTime()),
-		TraceID:  unsafe.String(&e.ids[0], 32),
-		SpanID:   unsafe.String(&e.ids[32], 16),
-	}
-	c := spanattr.Read(attrs)
-	en.User, en.Engine, en.Model, en.Tool = c.User, c.Engine, c.Model, c.Tool
-	en.Status, en.ResultChars, en.ResultSnippet, en.CallID = record.Status(c.Status), int(c.ResultChars), c.Result, c.CallID
-	// Read-only view: AppendJSON copies it into the line as it is.
-	en.Args = unsafe.Slice(unsafe.StringData(c.Arguments), len(c.Arguments))
-	if en.Tool == "" {
-		en.Tool = strings.TrimPrefix(s.Name(), spanattr.SpanNamePrefix)
-	}
-	if en.Status == "" {
-		// A tool span from other instrumentation: its span status says.
-		en.Status = record.StatusOK
-		if s.Status().Code == codes.Error {
-			en.Status = record.StatusError
-		}
-	}
+	en.TraceID = unsafe.String(&e.ids[0], 32)
+	en.SpanID = unsafe.String(&e.ids[32], 16)
 	return en
 }
 

@@ -2,12 +2,14 @@ package eino_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cloudwego/eino/components/tool"
 	"github.com/cloudwego/eino/compose"
@@ -18,6 +20,7 @@ import (
 	"github.com/toolaudit/toolaudit"
 	audit "github.com/toolaudit/toolaudit/adapters/eino"
 	"github.com/toolaudit/toolaudit/audittest"
+	"github.com/toolaudit/toolaudit/record"
 )
 
 type invokable struct {
@@ -44,12 +47,19 @@ func (t streamable) StreamableRun(context.Context, string, ...tool.Option) (*sch
 }
 
 // byCallID indexes calls by their call id.
-func byCallID(calls []audittest.Call) map[string]audittest.Call {
-	m := map[string]audittest.Call{}
+func byCallID(calls []record.Entry) map[string]record.Entry {
+	m := map[string]record.Entry{}
 	for _, c := range calls {
 		m[c.CallID] = c
 	}
 	return m
+}
+
+// known returns en without what a test cannot know: its time, duration and
+// ids.
+func known(en record.Entry) record.Entry {
+	en.Time, en.Duration, en.TraceID, en.SpanID = time.Time{}, 0, "", ""
+	return en
 }
 
 func toolCall(id, name, args string) schema.ToolCall {
@@ -97,10 +107,10 @@ func TestToolsNode(t *testing.T) {
 	require.Error(t, err)
 
 	got := byCallID(rec.Calls())
-	assert.Equal(t, audittest.Call{Tool: "search", Status: "ok", Args: `{"q":"café"}`, Result: "3 results", CallID: "call_1"}, got["call_1"])
-	assert.Equal(t, "denied", got["call_2"].Status)
-	assert.Equal(t, "error", got["call_3"].Status)
-	assert.Contains(t, got["call_3"].Result, "backend down")
+	assert.Equal(t, record.Entry{Tool: "search", Status: record.StatusOK, Args: json.RawMessage(`{"q":"café"}`), ResultSnippet: "3 results", ResultChars: 9, CallID: "call_1"}, known(got["call_1"]))
+	assert.Equal(t, record.StatusDenied, got["call_2"].Status)
+	assert.Equal(t, record.StatusError, got["call_3"].Status)
+	assert.Contains(t, got["call_3"].ResultSnippet, "backend down")
 }
 
 func TestStreamingTool(t *testing.T) {
@@ -131,7 +141,7 @@ func TestStreamingTool(t *testing.T) {
 	assert.Equal(t, "chunk one, chunk two", text.String(), "the chunks reach the caller")
 	require.Eventually(t, func() bool { return len(rec.Calls()) == 1 }, 5*time.Second, 10*time.Millisecond)
 	got := byCallID(rec.Calls())["call_9"]
-	assert.Equal(t, audittest.Call{Tool: "tail", Status: "ok", Args: `{"file":"log"}`, Result: "chunk one, chunk two", CallID: "call_9"}, got, "recorded when the stream ends, with all its text")
+	assert.Equal(t, record.Entry{Tool: "tail", Status: record.StatusOK, Args: json.RawMessage(`{"file":"log"}`), ResultSnippet: "chunk one, chunk two", ResultChars: 20, CallID: "call_9"}, known(got), "recorded when the stream ends, with all its text")
 }
 
 type enhanced struct {
@@ -194,9 +204,9 @@ func TestEnhancedTools(t *testing.T) {
 
 	require.Eventually(t, func() bool { return len(rec.Calls()) == 3 }, 5*time.Second, 10*time.Millisecond)
 	got := byCallID(rec.Calls())
-	assert.Equal(t, audittest.Call{Tool: "chart", Status: "ok", Args: `{"of":"hours"}`, Result: "a chart of the café's hours\n[image]", CallID: "call_1"}, got["call_1"])
-	assert.Equal(t, "denied", got["call_2"].Status)
-	assert.Equal(t, audittest.Call{Tool: "film", Status: "ok", Args: `{"scene":1}`, Result: "frame one, frame two", CallID: "call_3"}, got["call_3"])
+	assert.Equal(t, record.Entry{Tool: "chart", Status: record.StatusOK, Args: json.RawMessage(`{"of":"hours"}`), ResultSnippet: "a chart of the café's hours\n[image]", ResultChars: 35, CallID: "call_1"}, known(got["call_1"]))
+	assert.Equal(t, record.StatusDenied, got["call_2"].Status)
+	assert.Equal(t, record.Entry{Tool: "film", Status: record.StatusOK, Args: json.RawMessage(`{"scene":1}`), ResultSnippet: "frame one, frame two", ResultChars: 20, CallID: "call_3"}, known(got["call_3"]))
 }
 
 // TestUnknownTools calls tools the node does not have: eino runs them
@@ -225,7 +235,7 @@ func TestUnknownTools(t *testing.T) {
 			require.Len(t, msgs, 1)
 			assert.Equal(t, c.answer, msgs[0].Content, "the model reads the answer")
 			got := byCallID(rec.Calls())
-			assert.Equal(t, audittest.Call{Tool: "nosuch", Status: "error", Args: `{"x":1}`, Result: c.answer, CallID: "call_7"}, got["call_7"])
+			assert.Equal(t, record.Entry{Tool: "nosuch", Status: record.StatusError, Args: json.RawMessage(`{"x":1}`), ResultSnippet: c.answer, ResultChars: utf8.RuneCountInString(c.answer), CallID: "call_7"}, known(got["call_7"]))
 		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/toolaudit/toolaudit"
 	audit "github.com/toolaudit/toolaudit/adapters/langchaingo"
 	"github.com/toolaudit/toolaudit/audittest"
+	"github.com/toolaudit/toolaudit/record"
 )
 
 type fnTool struct {
@@ -31,7 +32,7 @@ func (f fnTool) Call(_ context.Context, in string) (string, error) { return f.fn
 func statuses(rec *audittest.Recorder) map[string]string {
 	m := map[string]string{}
 	for _, c := range rec.Calls() {
-		m[c.Tool] = c.Status + " " + c.Args
+		m[c.Tool] = string(c.Status) + " " + string(c.Args)
 	}
 	return m
 }
@@ -110,10 +111,10 @@ func TestUnknownTools(t *testing.T) {
 	got := rec.Calls()
 	require.Len(t, got, 2, "%+v", got)
 	assert.Equal(t, "serch", got[0].Tool)
-	assert.Equal(t, "error", got[0].Status)
-	assert.Equal(t, `{"q":"café"}`, got[0].Args)
+	assert.Equal(t, record.StatusError, got[0].Status)
+	assert.Equal(t, `{"q":"café"}`, string(got[0].Args))
 	assert.Equal(t, "alice", got[0].User)
-	assert.Contains(t, got[0].Result, "serch is not a valid tool")
+	assert.Contains(t, got[0].ResultSnippet, "serch is not a valid tool")
 	assert.Equal(t, "search", got[1].Tool)
-	assert.Equal(t, "ok", got[1].Status)
+	assert.Equal(t, record.StatusOK, got[1].Status)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/toolaudit/toolaudit/adapters/mcpgo"
+	"github.com/toolaudit/toolaudit/record"
 )
 
 // TestServerCalls runs real tools/call requests through an mcp-go server
@@ -67,7 +68,13 @@ func TestServerCalls(t *testing.T) {
 
 	got := rec.Calls()
 	require.Len(t, got, 7, "%+v", got)
-	want := []struct{ tool, status, args, result, user string }{
+	want := []struct {
+		tool   string
+		status record.Status
+		args   string
+		result string
+		user   string
+	}{
 		{"search", "ok", `{"q":"café"}`, "3 results for café", "alice"},
 		{"read", "error", `{"path":"/x"}`, "file not found", "alice"},
 		{"delete", "denied", `{"path":"/"}`, "tool call denied: delete is not allowed", "alice"},
@@ -79,12 +86,12 @@ func TestServerCalls(t *testing.T) {
 	for i, w := range want {
 		assert.Equal(t, w.tool, got[i].Tool, i)
 		assert.Equal(t, w.status, got[i].Status, i)
-		assert.Equal(t, w.args, got[i].Args, i)
+		assert.Equal(t, w.args, string(got[i].Args), i)
 		assert.Equal(t, w.user, got[i].User, i)
 		if w.result != "" {
-			assert.Equal(t, w.result, got[i].Result, i)
+			assert.Equal(t, w.result, got[i].ResultSnippet, i)
 		}
 	}
-	assert.Contains(t, got[5].Result, "not found")
-	assert.NotEmpty(t, got[6].Result, "the validation message is recorded")
+	assert.Contains(t, got[5].ResultSnippet, "not found")
+	assert.NotEmpty(t, got[6].ResultSnippet, "the validation message is recorded")
 }

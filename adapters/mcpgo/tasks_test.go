@@ -18,6 +18,7 @@ import (
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/adapters/mcpgo"
 	"github.com/toolaudit/toolaudit/audittest"
+	"github.com/toolaudit/toolaudit/record"
 )
 
 // newServer returns an mcp-go server whose tool calls a's Auditor records
@@ -81,10 +82,10 @@ func TestOutputValidationFailure(t *testing.T) {
 	got := rec.Calls()
 	require.Len(t, got, 2*calls)
 	for i := 0; i < len(got); i += 2 {
-		assert.Equal(t, "ok", got[i].Status, "the tool's own result")
-		assert.Equal(t, `{"temperature":"warm"}`, got[i].Result)
-		assert.Equal(t, "error", got[i+1].Status, "what the client got")
-		assert.Contains(t, got[i+1].Result, "temperature")
+		assert.Equal(t, record.StatusOK, got[i].Status, "the tool's own result")
+		assert.Equal(t, `{"temperature":"warm"}`, got[i].ResultSnippet)
+		assert.Equal(t, record.StatusError, got[i+1].Status, "what the client got")
+		assert.Contains(t, got[i+1].ResultSnippet, "temperature")
 	}
 	require.Eventually(t, func() bool {
 		runtime.GC()
@@ -135,19 +136,19 @@ func TestTaskTools(t *testing.T) {
 		taskIDs = append(taskIDs, created.Task.TaskId)
 	}
 	require.Eventually(t, func() bool { return len(rec.Calls()) == 3 }, 10*time.Second, 10*time.Millisecond)
-	byTool := map[string]audittest.Call{}
+	byTool := map[string]record.Entry{}
 	for _, got := range rec.Calls() {
 		byTool[got.Tool] = got
 	}
-	assert.Equal(t, "ok", byTool["render"].Status)
-	assert.Equal(t, `{"scene":"café"}`, byTool["render"].Args)
-	assert.Equal(t, "rendered café", byTool["render"].Result)
+	assert.Equal(t, record.StatusOK, byTool["render"].Status)
+	assert.Equal(t, `{"scene":"café"}`, string(byTool["render"].Args))
+	assert.Equal(t, "rendered café", byTool["render"].ResultSnippet)
 	assert.Equal(t, "bob", byTool["render"].User)
-	assert.Equal(t, "denied", byTool["wipe"].Status)
+	assert.Equal(t, record.StatusDenied, byTool["wipe"].Status)
 	assert.False(t, wiped, "a refused task tool does not run")
-	assert.Equal(t, "ok", byTool["count"].Status)
-	assert.Equal(t, `{"n":3}`, byTool["count"].Args)
-	assert.Equal(t, "counted", byTool["count"].Result)
+	assert.Equal(t, record.StatusOK, byTool["count"].Status)
+	assert.Equal(t, `{"n":3}`, string(byTool["count"].Args))
+	assert.Equal(t, "counted", byTool["count"].ResultSnippet)
 
 	// The refusal is the task's result, for the model to read.
 	refusals := 0
@@ -205,13 +206,13 @@ func TestCallsRefusedBeforeAnyHandler(t *testing.T) {
 	got := rec.Calls()
 	require.Len(t, got, 3, "%+v", got)
 	assert.Equal(t, "render", got[0].Tool)
-	assert.Equal(t, "error", got[0].Status)
-	assert.Equal(t, `{"scene":"x"}`, got[0].Args)
-	assert.Contains(t, got[0].Result, "requires task augmentation")
+	assert.Equal(t, record.StatusError, got[0].Status)
+	assert.Equal(t, `{"scene":"x"}`, string(got[0].Args))
+	assert.Contains(t, got[0].ResultSnippet, "requires task augmentation")
 	assert.Equal(t, "carol", got[0].User)
 	assert.Equal(t, "draw", got[1].Tool)
-	assert.Equal(t, "error", got[1].Status)
-	assert.Contains(t, got[1].Result, "does not support synchronous execution")
+	assert.Equal(t, record.StatusError, got[1].Status)
+	assert.Contains(t, got[1].ResultSnippet, "does not support synchronous execution")
 	assert.Equal(t, "broken", got[2].Tool)
-	assert.Equal(t, "backend down", got[2].Result, "audited once, by the middleware")
+	assert.Equal(t, "backend down", got[2].ResultSnippet, "audited once, by the middleware")
 }

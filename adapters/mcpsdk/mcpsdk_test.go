@@ -2,8 +2,11 @@ package mcpsdk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/assert"
@@ -12,6 +15,7 @@ import (
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/adapters/mcpsdk"
 	"github.com/toolaudit/toolaudit/audittest"
+	"github.com/toolaudit/toolaudit/record"
 )
 
 type searchIn struct {
@@ -20,6 +24,13 @@ type searchIn struct {
 
 type searchOut struct {
 	Hits int `json:"hits"`
+}
+
+// known returns en without what a test cannot know: its time, duration and
+// ids.
+func known(en record.Entry) record.Entry {
+	en.Time, en.Duration, en.TraceID, en.SpanID = time.Time{}, 0, "", ""
+	return en
 }
 
 // TestServerCalls runs real tools/call requests from an SDK client to an
@@ -74,13 +85,13 @@ func TestServerCalls(t *testing.T) {
 
 	got := rec.Calls()
 	require.Len(t, got, 5, "%+v", got)
-	assert.Equal(t, audittest.Call{Tool: "search", Status: "ok", Args: `{"q":"café"}`, Result: "3 results for café", User: "bob"}, got[0])
-	assert.Equal(t, "denied", got[1].Status)
-	assert.Equal(t, "tool call denied: deleting is not allowed", got[1].Result)
-	assert.Equal(t, "error", got[2].Status)
-	assert.Contains(t, got[2].Result, "backend down")
-	assert.Equal(t, audittest.Call{Tool: "nosuch", Status: "error", Args: `{"a":1}`, Result: got[3].Result, User: "bob"}, got[3])
-	assert.Contains(t, got[3].Result, `unknown tool "nosuch"`)
-	assert.Equal(t, "error", got[4].Status, "invalid arguments are audited as error")
-	assert.Equal(t, `{"q":5}`, got[4].Args)
+	assert.Equal(t, record.Entry{Tool: "search", Status: record.StatusOK, Args: json.RawMessage(`{"q":"café"}`), ResultSnippet: "3 results for café", ResultChars: 18, User: "bob"}, known(got[0]))
+	assert.Equal(t, record.StatusDenied, got[1].Status)
+	assert.Equal(t, "tool call denied: deleting is not allowed", got[1].ResultSnippet)
+	assert.Equal(t, record.StatusError, got[2].Status)
+	assert.Contains(t, got[2].ResultSnippet, "backend down")
+	assert.Equal(t, record.Entry{Tool: "nosuch", Status: record.StatusError, Args: json.RawMessage(`{"a":1}`), ResultSnippet: got[3].ResultSnippet, ResultChars: utf8.RuneCountInString(got[3].ResultSnippet), User: "bob"}, known(got[3]))
+	assert.Contains(t, got[3].ResultSnippet, `unknown tool "nosuch"`)
+	assert.Equal(t, record.StatusError, got[4].Status, "invalid arguments are audited as error")
+	assert.Equal(t, `{"q":5}`, string(got[4].Args))
 }
