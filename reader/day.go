@@ -52,9 +52,12 @@ func (r *Reader) Day(ctx context.Context, user, day string) iter.Seq2[record.Ent
 					return
 				}
 			}
-			line, ok, err := lines.next()
+			line, ok, err := lines.next(ctx)
 			if err != nil {
-				yield(record.Entry{}, &UserError{User: user, Err: fileError("reading", rel, err)})
+				if ctx.Err() == nil {
+					err = &UserError{User: user, Err: fileError("reading", rel, err)}
+				}
+				yield(record.Entry{}, err)
 				return
 			}
 			if !ok {

@@ -25,6 +25,8 @@ type followed struct {
 	f       *os.File
 	off     int64  // bytes of the file already consumed
 	partial []byte // the start of a line not yet ended
+	long    bool   // the line being read is over the limit: drop it
+	run     int64  // bytes of that line read so far
 }
 
 // Follow yields the entries appended to the day files of users (of every
@@ -108,7 +110,7 @@ func (r *Reader) followOnce(ctx context.Context, users []string, state map[strin
 		}
 		if st.f != nil && st.day != day {
 			// A new day: finish yesterday's file, then move on.
-			if !r.drain(st, yield) {
+			if !r.drain(ctx, st, yield) {
 				return false
 			}
 			st.f.Close()
@@ -129,7 +131,7 @@ func (r *Reader) followOnce(ctx context.Context, users []string, state map[strin
 			}
 		} else if replaced(root, rel, st.f) {
 			// Deleted or replaced: finish the old inode, then the new file.
-			if !r.drain(st, yield) {
+			if !r.drain(ctx, st, yield) {
 				return false
 			}
 			st.f.Close()
@@ -143,15 +145,17 @@ func (r *Reader) followOnce(ctx context.Context, users []string, state map[strin
 			}
 			st.f, st.user, st.day, st.rel = f, u, day, rel
 		}
-		if !r.drain(st, yield) {
+		if !r.drain(ctx, st, yield) {
 			return false
 		}
 	}
 	return true
 }
 
-// drain yields the whole lines between st.off and the end of the file.
-func (r *Reader) drain(st *followed, yield func(record.Entry, error) bool) bool {
+// drain yields the whole lines between st.off and the end of the file. A
+// line running past skipLimit (a hole planted in
+// the file) is reported once and jumped over to the file's current end.
+func (r *Reader) drain(ctx context.Context, st *followed, yield func(record.Entry, error) bool) bool {
 	info, err := st.f.Stat()
 	if err != nil {
 		return yield(record.Entry{}, &UserError{User: st.user, Err: fileError("reading", st.rel, err)})
@@ -162,6 +166,9 @@ func (r *Reader) drain(st *followed, yield func(record.Entry, error) bool) bool 
 		st.off, st.partial = 0, st.partial[:0]
 	}
 	for st.off < size {
+		if ctx.Err() != nil {
+			return false
+		}
 		buf := make([]byte, min(size-st.off, blockSize))
 		n, err := st.f.ReadAt(buf, st.off)
 		st.off += int64(n)
@@ -171,13 +178,24 @@ func (r *Reader) drain(st *followed, yield func(record.Entry, error) bool) bool 
 			if i < 0 {
 				break
 			}
-			if e, ok := r.parse(data[:i]); ok && !yield(e, nil) {
+			if st.long {
+				st.long, st.run = false, 0
+			} else if e, ok := r.parse(data[:i]); ok && !yield(e, nil) {
 				return false
 			}
 			data = data[i+1:]
 		}
-		if len(data) > r.maxLine {
-			data = data[:0] // an over-long line: dropped, as the readers do
+		if len(data) > r.maxLine || st.long {
+			// An over-long line: dropped, as the readers do.
+			st.long, st.run = true, st.run+int64(len(data))
+			data = data[:0]
+			if limit := skipLimit(r.maxLine); st.run > limit {
+				err := &UserError{User: st.user, Err: fileError("reading", st.rel, errLongLine(limit, st.off))}
+				st.off, st.run = size, 0
+				if !yield(record.Entry{}, err) {
+					return false
+				}
+			}
 		}
 		st.partial = append(st.partial[:0], data...)
 		if err != nil && n == 0 {

@@ -2,6 +2,7 @@ package reader
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,7 +29,7 @@ func FuzzLineScanners(f *testing.F) {
 		var fwd, back []string
 		fl := newForward(file, max)
 		for {
-			l, ok, err := fl.next()
+			l, ok, err := fl.next(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,7 +40,7 @@ func FuzzLineScanners(f *testing.F) {
 		}
 		bl := newBackward(file, int64(len(content)), max)
 		for {
-			l, ok, err := bl.next()
+			l, ok, err := bl.next(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,7 +3,9 @@ package reader
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 )
@@ -16,11 +18,24 @@ const (
 	firstBlock = 4 << 10
 )
 
+// skipLimit is how far a line longer than max may run before a reader
+// gives up the rest of its file: 4 times max, and at least 256 MiB. A hole
+// planted in a file (a sparse terabyte of zeros, no newline) would
+// otherwise be scanned to its end. No writer writes such lines: the
+// exporter caps them at 64 KiB.
+func skipLimit(longest int) int64 { return max(4*int64(longest), 256<<20) }
+
+// errLongLine is the error of a line running past skipLimit.
+func errLongLine(limit, at int64) error {
+	return fmt.Errorf("a line of more than %d bytes at offset %d: the rest of the file is not read", limit, at)
+}
+
 // backward yields the lines of a file from its end to its start, reading it
 // in blocks, so that the newest lines of a large file cost what they
-// weigh, not what the file weighs. Lines longer than max are skipped whole;
-// memory stays under about 2*max + blockSize, and blocks are read into one
-// buffer that grows at its front, so reading costs few allocations.
+// weigh, not what the file weighs. Lines longer than max are skipped whole,
+// up to skipLimit; memory stays under about 2*max + blockSize,
+// and blocks are read into one buffer that grows at its front, so reading
+// costs few allocations.
 type backward struct {
 	f     *os.File
 	max   int
@@ -28,7 +43,8 @@ type backward struct {
 	store []byte // the unread bytes are store[start:end]
 	start int
 	end   int
-	skip  bool // the line being assembled is over max: drop it
+	skip  bool  // the line being assembled is over max: drop it
+	run   int64 // bytes of that line dropped so far
 	done  bool
 	block int // size of the next read
 }
@@ -39,14 +55,15 @@ func newBackward(f *os.File, size int64, max int) *backward {
 
 // next returns the previous line (without its newline; it may be empty),
 // valid until the following call, or ok=false at the start of the file.
-func (b *backward) next() (line []byte, ok bool, err error) {
+// ctx is checked before each block read.
+func (b *backward) next(ctx context.Context) (line []byte, ok bool, err error) {
 	for {
 		buf := b.store[b.start:b.end]
 		if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
 			line = buf[i+1:]
 			b.end = b.start + i
 			if b.skip || len(line) > b.max {
-				b.skip = false
+				b.skip, b.run = false, 0
 				continue
 			}
 			return line, true, nil
@@ -60,7 +77,14 @@ func (b *backward) next() (line []byte, ok bool, err error) {
 		}
 		if len(buf) > b.max || b.skip {
 			// Over the limit: forget the line's bytes, keep the buffer.
+			b.run += int64(len(buf))
 			b.start, b.end, b.skip = len(b.store), len(b.store), true
+			if limit := skipLimit(b.max); b.run > limit {
+				return nil, false, errLongLine(limit, b.off)
+			}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, false, err
 		}
 		n := int(min(int64(b.block), b.off))
 		b.block = min(2*b.block, blockSize)
@@ -102,12 +126,13 @@ func (b *backward) grow(n int) {
 	b.store, b.start, b.end = ns, size-used, size
 }
 
-// forward yields the lines of r in order, skipping lines longer than max;
-// memory stays under about max.
+// forward yields the lines of r in order, skipping lines longer than max
+// up to skipLimit; memory stays under about max.
 type forward struct {
 	r    *bufio.Reader
 	max  int
 	long []byte
+	off  int64 // bytes read
 }
 
 func newForward(r io.Reader, max int) *forward {
@@ -115,13 +140,20 @@ func newForward(r io.Reader, max int) *forward {
 }
 
 // next returns the next line (without its newline), valid until the
-// following call, or ok=false at the end.
-func (fw *forward) next() (line []byte, ok bool, err error) {
+// following call, or ok=false at the end. ctx is checked while a long line
+// is read.
+func (fw *forward) next(ctx context.Context) (line []byte, ok bool, err error) {
 	for {
 		line, err = fw.r.ReadSlice('\n')
+		fw.off += int64(len(line))
 		if errors.Is(err, bufio.ErrBufferFull) {
 			// A line longer than the buffer: assemble it up to max.
-			if fw.long = append(fw.long[:0], line...); !fw.readLong() {
+			fw.long = append(fw.long[:0], line...)
+			ok, err := fw.readLong(ctx)
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok {
 				continue // over max, skipped
 			}
 			return fw.long, true, nil
@@ -143,11 +175,20 @@ func (fw *forward) next() (line []byte, ok bool, err error) {
 }
 
 // readLong appends the rest of a long line to fw.long; false if it is over
-// max, in which case the rest is read and dropped.
-func (fw *forward) readLong() bool {
+// max, in which case the rest is read and dropped, up to skipLimit.
+func (fw *forward) readLong(ctx context.Context) (bool, error) {
 	over := false
+	run := int64(len(fw.long))
 	for {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		if limit := skipLimit(fw.max); run > limit {
+			return false, errLongLine(limit, fw.off)
+		}
 		part, err := fw.r.ReadSlice('\n')
+		fw.off += int64(len(part))
+		run += int64(len(part))
 		if !over {
 			fw.long = append(fw.long, part...)
 			// The limit is on the line without its newline.
@@ -161,6 +202,6 @@ func (fw *forward) readLong() bool {
 		if !over && len(fw.long) > 0 && fw.long[len(fw.long)-1] == '\n' {
 			fw.long = fw.long[:len(fw.long)-1]
 		}
-		return !over
+		return !over, nil
 	}
 }

@@ -2,6 +2,7 @@ package reader_test
 
 import (
 	"bytes"
+	"context"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -143,4 +144,49 @@ func testFileChanging(t *testing.T, truncate bool) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestSparseHoleDoesNotHang plants a terabyte hole (a sparse file: zeros,
+// no newline, no disk) in one user's day file, between two lines: reads of
+// that user stop at the hole with a *UserError naming the file, after the
+// entries they could read, and the other users are read all the same. The
+// readers scanned the terabyte before (hours, ignoring ctx).
+func TestSparseHoleDoesNotHang(t *testing.T) {
+	root := t.TempDir()
+	writeDay(t, root, "alice", "2026-11-27", line("alice", "a1", at("2026-11-27", 9, 0)))
+	dir := filepath.Join(root, "mallory", "tool_audit")
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	path := filepath.Join(dir, "2026-11-27.jsonl")
+	require.NoError(t, os.WriteFile(path, []byte(line("mallory", "m1", at("2026-11-27", 8, 0))+"\n"), 0o600))
+	require.NoError(t, os.Truncate(path, 1<<40))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("\n" + line("mallory", "m2", at("2026-11-27", 10, 0)) + "\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+
+	r := newReader(root)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	got, err := reader.Collect(r.Recent(ctx, "mallory", reader.Query{}))
+	assert.Equal(t, []string{"m2"}, tools(got), "the line after the hole")
+	var ue *reader.UserError
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, "mallory", ue.User)
+	assert.Contains(t, err.Error(), "mallory/tool_audit/2026-11-27.jsonl")
+
+	got, err = reader.Collect(r.RecentAll(ctx, reader.Query{}))
+	assert.Equal(t, []string{"m2", "a1"}, tools(got))
+	require.ErrorAs(t, err, &ue)
+	got, err = reader.Collect(r.Day(ctx, "mallory", "2026-11-27"))
+	assert.Equal(t, []string{"m1"}, tools(got), "the line before the hole")
+	require.ErrorAs(t, err, &ue)
+	require.NoError(t, ctx.Err(), "answered well within the minute")
+
+	// A deadline is honoured while a hole is scanned.
+	short, stop := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer stop()
+	deep := reader.New(root, reader.WithLocation(loc), reader.WithClock(func() time.Time { return now }), reader.WithMaxLineBytes(1<<40))
+	_, err = reader.Collect(deep.Recent(short, "mallory", reader.Query{}))
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
 }

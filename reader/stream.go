@@ -50,8 +50,11 @@ func (s *stream) next(ctx context.Context) (record.Entry, bool, error) {
 			}
 			continue
 		}
-		line, ok, err := s.lines.next()
+		line, ok, err := s.lines.next(ctx)
 		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return record.Entry{}, false, cerr
+			}
 			err = &UserError{User: s.user, Err: fileError("reading", s.rel, err)}
 			s.closeFile()
 			return record.Entry{}, false, err
