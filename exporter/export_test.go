@@ -1,5 +1,7 @@
 package exporter
 
+import "os"
+
 // KeptBytes is the capacity of the line buffers kept for the next batch.
 func (e *Exporter) KeptBytes() int {
 	e.mu.Lock()
@@ -29,4 +31,10 @@ func (e *Exporter) DirtyFiles() int {
 func (e *Exporter) HoldLock() (release func()) {
 	e.mu.Lock()
 	return e.mu.Unlock
+}
+
+// SetHookBeforeWrite sets testHookBeforeWrite until the test ends.
+func SetHookBeforeWrite(t interface{ Cleanup(func()) }, hook func(*os.File)) {
+	testHookBeforeWrite = hook
+	t.Cleanup(func() { testHookBeforeWrite = nil })
 }

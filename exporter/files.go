@@ -46,12 +46,13 @@ func newFiles(rootPath string, max int, syncDirs bool) *files {
 }
 
 // get returns an append handle on rel, opening (and creating) it when
-// needed. A cached handle whose file was deleted meanwhile is replaced, so
-// lines never go to an unlinked inode.
+// needed. A cached handle whose file no longer has that name (deleted, or
+// renamed away as logrotate does without copytruncate) is replaced, so
+// lines always go to the file the readers read.
 func (fc *files) get(rel, user string) (*openFile, error) {
 	if el, ok := fc.byPath[rel]; ok {
 		of := el.Value.(*openFile)
-		if !unlinked(of.f) {
+		if fc.named(of) {
 			fc.lru.MoveToFront(el)
 			return of, nil
 		}
@@ -67,6 +68,16 @@ func (fc *files) get(rel, user string) (*openFile, error) {
 		fc.drop(fc.lru.Back().Value.(*openFile).rel)
 	}
 	return of, nil
+}
+
+// named reports whether rel still names of's file.
+func (fc *files) named(of *openFile) bool {
+	open, err := of.f.Stat()
+	if err != nil {
+		return false
+	}
+	cur, err := fc.root.Lstat(of.rel)
+	return err == nil && os.SameFile(open, cur)
 }
 
 // drop closes and forgets rel's handle, if open, syncing it first if dirty.
@@ -246,9 +257,18 @@ func (fc *files) append(of *openFile, data []byte) (int, error) {
 		return 0, fmt.Errorf("checking for a torn line at the end: %w", err)
 	}
 	of.dirty = true
+	if testHookBeforeWrite != nil {
+		testHookBeforeWrite(of.f)
+	}
 	n, err := of.f.Write(data)
-	if err == nil || n == 0 {
-		return n, err
+	if err == nil {
+		if err := unglue(of.f, data, &of.last); err != nil {
+			return n, fmt.Errorf("checking that the first line is whole: %w", err)
+		}
+		return n, nil
+	}
+	if n == 0 {
+		return 0, err
 	}
 	whole := bytes.LastIndexByte(data[:n], '\n') + 1
 	if whole < n {
@@ -280,6 +300,42 @@ func cutFragment(f *os.File, frag int64) error {
 		return fmt.Errorf("another writer appended after it (file size %d, our write ended at %d)", size, end)
 	}
 	return f.Truncate(end - frag)
+}
+
+// testHookBeforeWrite, when set by a test, runs between the check for a
+// torn line and the write, where a writer that does not lock can append.
+var testHookBeforeWrite func(*os.File)
+
+// unglue writes data's first line again when it was glued to part of a
+// line: a writer that does not lock (the reference module, killed in the
+// middle of a line) can append between endLine's check and the write, and
+// readers skip the glued line. The byte before the write tells: the offset
+// an O_APPEND write leaves is its end. The glued line stays, unreadable;
+// the first line is then whole once. A few tries, as the writer may do it
+// again.
+func unglue(f *os.File, data []byte, last *[1]byte) error {
+	first := data[:bytes.IndexByte(data, '\n')+1]
+	written := int64(len(data))
+	for range 3 {
+		end, err := f.Seek(0, io.SeekCurrent)
+		if err != nil || end <= written {
+			return err
+		}
+		if _, err := f.ReadAt(last[:], end-written-1); err != nil {
+			return err
+		}
+		if last[0] == '\n' {
+			return nil
+		}
+		if err := endLine(f, last); err != nil {
+			return err
+		}
+		if _, err := f.Write(first); err != nil {
+			return err
+		}
+		written = int64(len(first))
+	}
+	return nil
 }
 
 // endLine appends a newline when f does not end with one. last is a

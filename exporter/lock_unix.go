@@ -3,19 +3,33 @@
 package exporter
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"syscall"
+	"time"
 )
 
-func lock(f *os.File) error   { return syscall.Flock(int(f.Fd()), syscall.LOCK_EX) }
-func unlock(f *os.File) error { return syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
+// lockTimeout bounds the wait for a day file's lock. A writer holds it for
+// one write; a process that holds it longer (stuck, or hostile: flock(1)
+// runs as the agent's user too) must not stop every tool call, so the
+// lines wait in the spill, reported, and are retried.
+const lockTimeout = 2 * time.Second
 
-// unlinked reports whether f's file has been deleted.
-func unlinked(f *os.File) bool {
-	st, err := f.Stat()
-	if err != nil {
-		return true
+// lock takes f's advisory lock, trying again with a growing pause, for at
+// most lockTimeout.
+func lock(f *os.File) error {
+	deadline := time.Now().Add(lockTimeout)
+	for pause := 50 * time.Microsecond; ; pause = min(2*pause, 20*time.Millisecond) {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("held by another process for %v", lockTimeout)
+		}
+		time.Sleep(pause)
 	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	return ok && sys.Nlink == 0
 }
+
+func unlock(f *os.File) error { return syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }

@@ -1,0 +1,94 @@
+package exporter_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/toolaudit/toolaudit/exporter"
+)
+
+// TestFragmentBetweenCheckAndWrite: a writer that does not lock appends
+// part of a line after the check for a torn line and before our write, so
+// our first line is glued to it; the exporter sees it (the byte before its
+// write is not a newline) and writes that line again, whole. It was lost.
+func TestFragmentBetweenCheckAndWrite(t *testing.T) {
+	root := t.TempDir()
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
+	require.NoError(t, err)
+	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	once := true
+	exporter.SetHookBeforeWrite(t, func(f *os.File) {
+		if once {
+			once = false
+			_, err := f.Write([]byte(`{"ts": "2026-`))
+			require.NoError(t, err)
+		}
+	})
+	require.NoError(t, exp.ExportSpans(ctx, tracetest.SpanStubs{toolStub("amy", "first", `{}`, "ok", end, 1), toolStub("amy", "second", `{}`, "ok", end, 2)}.Snapshots()))
+	require.NoError(t, exp.Shutdown(ctx))
+	lines := readLines(t, filepath.Join(root, "amy", "tool_audit", "2026-03-04.jsonl"))
+	require.Len(t, lines, 3)
+	assert.True(t, strings.HasPrefix(lines[0], `{"ts": "2026-{"ts":`), "the glued line stays: %s", lines[0])
+	assert.Contains(t, lines[1], `"tool":"second"`)
+	assert.Contains(t, lines[2], `"tool":"first"`, "written again, whole")
+}
+
+// TestRenamedDayFile: a day file renamed away while open (logrotate
+// without copytruncate, or someone hiding calls) no longer takes the next
+// lines: they go to a new file under the day's name, where readers look.
+func TestRenamedDayFile(t *testing.T) {
+	root := t.TempDir()
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
+	require.NoError(t, err)
+	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	path := filepath.Join(root, "amy", "tool_audit", "2026-03-04.jsonl")
+	require.NoError(t, exp.ExportSpans(ctx, tracetest.SpanStubs{toolStub("amy", "before", `{}`, "ok", end, 1)}.Snapshots()))
+	require.NoError(t, os.Rename(path, path+".old"))
+	require.NoError(t, exp.ExportSpans(ctx, tracetest.SpanStubs{toolStub("amy", "after", `{}`, "ok", end, 2)}.Snapshots()))
+	require.NoError(t, exp.Shutdown(ctx))
+	assert.Len(t, readLines(t, path+".old"), 1)
+	after := readLines(t, path)
+	require.Len(t, after, 1)
+	assert.Contains(t, after[0], `"tool":"after"`)
+}
+
+// TestLockHeldTooLong: a process holding a day file's lock for ever (flock
+// -x FILE sleep …) does not stop the calls: after 2 s the lines wait in the
+// spill with an error saying why, and are written once the lock is free.
+func TestLockHeldTooLong(t *testing.T) {
+	root := t.TempDir()
+	exp, err := exporter.New(root, exporter.WithLocation(time.UTC), exporter.WithRetryInterval(time.Hour))
+	require.NoError(t, err)
+	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	path := filepath.Join(root, "amy", "tool_audit", "2026-03-04.jsonl")
+	require.NoError(t, exp.ExportSpans(ctx, tracetest.SpanStubs{toolStub("amy", "a", `{}`, "ok", end, 1)}.Snapshots()))
+	holder, err := os.Open(path)
+	require.NoError(t, err)
+	defer holder.Close()
+	require.NoError(t, syscall.Flock(int(holder.Fd()), syscall.LOCK_EX))
+
+	start := time.Now()
+	err = exp.ExportSpans(ctx, tracetest.SpanStubs{toolStub("amy", "b", `{}`, "ok", end, 2)}.Snapshots())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "held by another process")
+	assert.Less(t, time.Since(start), 10*time.Second)
+	assert.Equal(t, uint64(1), exp.Health().LinesPending)
+	assert.ErrorIs(t, exp.Check(ctx), exporter.ErrNotWritable)
+
+	require.NoError(t, syscall.Flock(int(holder.Fd()), syscall.LOCK_UN))
+	require.NoError(t, exp.ForceFlush(ctx))
+	assert.Len(t, readLines(t, path), 2)
+	require.NoError(t, exp.Shutdown(ctx))
+}
