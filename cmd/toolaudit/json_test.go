@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -47,4 +48,15 @@ func TestJSONOutputNonFinite(t *testing.T) {
 	r := runCmd(t, true, nil, "--root", root, "recent", "alice", "--no-color")
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, `{"x": NaN, "y": [1, Infinity, {"z": -Infinity}], "s": "NaN"}`)
+
+	// A CSV cell of arguments is strict JSON too, as -o json writes them.
+	r = runCmd(t, false, nil, "--root", root, "-o", "csv", "recent", "alice")
+	require.Equal(t, 0, r.code, r.stderr)
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	for _, row := range rows[1:] {
+		var args map[string]any
+		require.NoError(t, json.Unmarshal([]byte(row[5]), &args), "args cell %q", row[5])
+	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/toolaudit/toolaudit/internal/jsonw"
 	"github.com/toolaudit/toolaudit/record"
 )
 
@@ -72,7 +74,14 @@ func (c *csvWriter) write(e *record.Entry) error {
 	if e.Duration >= 0 {
 		dur = strconv.FormatFloat(float64(e.Duration.Microseconds())/1000, 'f', -1, 64)
 	}
-	row := []string{e.Time.Format(record.TimeLayout), e.User, e.Engine, e.Model, e.Tool, string(e.Args), string(e.Status),
+	args := e.Args
+	if bytes.ContainsAny(args, "NI") {
+		// Strict JSON in the cell, as -o json writes it.
+		if valid, _ := jsonw.ScanObject(args); valid {
+			args = jsonw.ReplaceNonFinite(nil, args, jsonw.NaNString, jsonw.InfString, jsonw.NegInfString)
+		}
+	}
+	row := []string{e.Time.Format(record.TimeLayout), e.User, e.Engine, e.Model, e.Tool, string(args), string(e.Status),
 		strconv.Itoa(e.ResultChars), e.ResultSnippet, dur, e.TraceID, e.SpanID, e.CallID}
 	for i := range row {
 		row[i] = csvCell(row[i])
@@ -98,6 +107,9 @@ type tableWriter struct {
 	color  bool
 	width  int
 	header bool
+	user   int // the widths of the user and tool columns, and of the
+	tool   int // rest, which takes what is left of the terminal's width
+	rest   int // (0: not cut)
 }
 
 const (
@@ -106,12 +118,39 @@ const (
 	colTool   = 16
 	colStatus = 6
 	colDur    = 9
+	minRest   = 10 // the rest of a row gets at least this much…
+	minName   = 8  // …taken from the user and tool columns down to this
 )
+
+// layout fits the columns to the width: a narrow terminal (80 columns)
+// shrinks the tool, then the user column, so that rows do not wrap.
+func (t *tableWriter) layout() {
+	t.user, t.tool = colUser, colTool
+	if t.width <= 0 {
+		return
+	}
+	room := t.width - (colTime + colStatus + colDur + 5*2)
+	for short := minRest - (room - t.user - t.tool); short > 0; short-- {
+		switch {
+		case t.tool > minName:
+			t.tool--
+		case t.user > minName:
+			t.user--
+		default:
+			short = 0
+		}
+	}
+	t.rest = max(minRest, room-t.user-t.tool)
+}
 
 func (t *tableWriter) write(e *record.Entry) error {
 	if !t.header {
 		t.header = true
-		h := fmt.Sprintf("%-*s  %-*s  %-*s  %-*s  %*s  %s", colTime, "TIME", colUser, "USER", colTool, "TOOL", colStatus, "STATUS", colDur, "DURATION", "ARGS → RESULT")
+		t.layout()
+		h := fmt.Sprintf("%-*s  %-*s  %-*s  %-*s  %*s  %s", colTime, "TIME", t.user, "USER", t.tool, "TOOL", colStatus, "STATUS", colDur, "DURATION", "ARGS → RESULT")
+		if t.width > 0 {
+			h = cut(h, t.width)
+		}
 		if t.color {
 			h = "\x1b[1m" + h + "\x1b[0m"
 		}
@@ -132,12 +171,11 @@ func (t *tableWriter) write(e *record.Entry) error {
 		status = colorStatus(e.Status) + status + "\x1b[0m"
 	}
 	rest := sanitize(showJSON(string(e.Args))) + " → " + sanitize(e.ResultSnippet)
-	if t.width > 0 {
-		used := colTime + colUser + colTool + colStatus + colDur + 5*2
-		rest = cut(rest, max(10, t.width-used))
+	if t.rest > 0 {
+		rest = cut(rest, t.rest)
 	}
-	_, err := fmt.Fprintf(t.w, "%s  %s  %s  %s  %*s  %s\n", pad(ts, colTime), pad(cut(sanitize(e.User), colUser), colUser),
-		pad(cut(sanitize(e.Tool), colTool), colTool), status, colDur, dur, rest)
+	_, err := fmt.Fprintf(t.w, "%s  %s  %s  %s  %*s  %s\n", pad(ts, colTime), pad(cut(sanitize(e.User), t.user), t.user),
+		pad(cut(sanitize(e.Tool), t.tool), t.tool), status, colDur, dur, rest)
 	return err
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -93,5 +95,27 @@ asyncio.run(t.record("rita", "search", {"q": "café 😀 漢字", "c": "\x1b[31m
 	assert.Contains(t, r.stdout, "→ résultat")
 	for _, bad := range []string{"\x1b", "\u202e"} {
 		assert.NotContains(t, r.stdout, bad)
+	}
+}
+
+// TestTableFitsNarrowTerminals: on an 80-column terminal (and narrower
+// ones down to 72, where the user and tool columns reach 8) neither the
+// header nor a row is wider than the terminal; rows were 82 columns and
+// the header 85 at 80.
+func TestTableFitsNarrowTerminals(t *testing.T) {
+	root := sample(t)
+	for _, width := range []int{80, 76, 72} {
+		var out, errb bytes.Buffer
+		code := run(context.Background(), []string{"--root", root, "recent", "--no-color"}, env{
+			stdout: &out, stderr: &errb, isTerminal: true, width: width,
+			getenv: func(string) string { return "" }, now: func() time.Time { return now },
+		})
+		require.Equal(t, 0, code, errb.String())
+		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+		require.Greater(t, len(lines), 2)
+		for _, l := range lines {
+			assert.LessOrEqual(t, cols(l), width, "at %d columns: %q", width, l)
+		}
+		assert.Contains(t, lines[1], "alice", "the user column is still there")
 	}
 }
