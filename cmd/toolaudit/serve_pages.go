@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/toolaudit/toolaudit/reader"
@@ -16,10 +17,14 @@ import (
 // pageSize is the number of calls on a page of a list.
 const pageSize = 50
 
-// usersRecentCap bounds the calls of the last 24 hours counted per user on
-// the users page: the count reads back from the end of the newest file,
-// and a user with more shows "100+" instead of reading on.
-const usersRecentCap = 100
+// usersTodayCap bounds the calls of today counted per user on the users
+// page: the count reads back from the end of today's file, and a user with
+// more shows "50+" instead of reading on.
+const usersTodayCap = 50
+
+// usersParallel is how many users the users page reads at once: the work
+// is mostly waiting for the file system.
+const usersParallel = 2
 
 type userRow struct {
 	User                  string
@@ -38,23 +43,38 @@ func (s *server) users(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusInternalServerError, err.Error())
 		return
 	}
-	rows := make([]userRow, 0, len(users))
-	for _, u := range users {
-		row, err := s.userRow(ctx, u, now)
-		if warns, err = userWarnings(warns, err); err != nil {
+	rows := make([]userRow, len(users))
+	errs := make([]error, len(users))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(usersParallel, len(users)) {
+		wg.Go(func() {
+			for i := range next {
+				rows[i], errs[i] = s.userRow(ctx, users[i], now)
+			}
+		})
+	}
+	for i := range users {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	shown := rows[:0]
+	for i, row := range rows {
+		if warns, err = userWarnings(warns, errs[i]); err != nil {
 			s.fail(w, r, http.StatusInternalServerError, err.Error())
 			return
 		}
 		if row.Days > 0 {
-			rows = append(rows, row)
+			shown = append(shown, row)
 		}
 	}
-	s.render(w, http.StatusOK, "users", page{Title: "Users", Nav: "users", Warnings: warns, Data: rows})
+	s.render(w, http.StatusOK, "users", page{Title: "Users", Nav: "users", Warnings: warns, Data: shown})
 }
 
 // userRow reads the user's day list and back from the end of the newest
-// file: the last entry and the calls of the last 24 hours, at most
-// usersRecentCap of them.
+// file: the last entry and, when that file is today's, today's calls, at
+// most usersTodayCap of them.
 func (s *server) userRow(ctx context.Context, u string, now time.Time) (userRow, error) {
 	row := userRow{User: u}
 	days, err := s.r.Days(ctx, u)
@@ -66,22 +86,24 @@ func (s *server) userRow(ctx context.Context, u string, now time.Time) (userRow,
 	if perr != nil {
 		return row, err
 	}
-	since := now.Add(-24 * time.Hour)
-	var errs []error
-	for e, rerr := range s.r.Recent(ctx, u, reader.Query{Days: daysSince(newest, now), Limit: -1}) {
+	q := reader.Query{Days: daysSince(newest, now), Limit: 1}
+	today := q.Days == 1
+	if today {
+		q.Limit = usersTodayCap + 1
+	}
+	errs := []error{err}
+	for e, rerr := range s.r.Recent(ctx, u, q) {
 		if rerr != nil {
-			if errs = append(errs, rerr); !isUserError(rerr) {
-				break
-			}
+			errs = append(errs, rerr)
 			continue
 		}
 		if row.Last == "" && !e.Time.IsZero() {
 			row.Last = e.Time.Format(record.TimeLayout)
 		}
-		if e.Time.Before(since) {
-			break
+		if !today {
+			continue
 		}
-		if row.Calls == usersRecentCap {
+		if row.Calls == usersTodayCap {
 			row.More = true
 			break
 		}
@@ -93,7 +115,7 @@ func (s *server) userRow(ctx context.Context, u string, now time.Time) (userRow,
 			row.Denied++
 		}
 	}
-	return row, errors.Join(append([]error{err}, errs...)...)
+	return row, errors.Join(errs...)
 }
 
 func isUserError(err error) bool {
