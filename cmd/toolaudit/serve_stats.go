@@ -252,14 +252,14 @@ func drawTools(tools []*toolStats) toolChart {
 		}
 	}
 	c.Max = ms(top) + " ms"
-	width := float64(chartW - toolLabelW - 90)
+	width := float64(chartW - toolLabelW - 200) // room for the label after the longest bar
 	for i, t := range tools {
 		row := toolRow{Y: float64(i*toolRowH + 4), Tool: cut(t.Tool, 26), Label: "no duration"}
 		row.TextY = row.Y + toolRowH/2 + 4
 		if t.P95 != nil && top > 0 {
 			row.P50W = math.Max(1, *t.P50/top*width)
 			row.P95W = math.Max(1, *t.P95/top*width)
-			row.Label = "p50 " + ms(*t.P50) + " · p95 " + ms(*t.P95)
+			row.Label = "p50 " + ms(*t.P50) + " · p95 " + ms(*t.P95) + " ms"
 		}
 		c.Rows = append(c.Rows, row)
 	}

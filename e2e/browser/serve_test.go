@@ -34,7 +34,9 @@ func seedTree(t *testing.T) string {
 		if i%3 == 0 {
 			st = record.StatusError
 		}
-		es = append(es, call("alice", []string{"search", "fetch_url", "shell"}[i%3], st, now.Add(-time.Duration(30+10*i)*time.Hour), `{"i":`+string(rune('0'+i))+`}`))
+		e := call("alice", []string{"search", "fetch_url", "shell"}[i%3], st, now.Add(-time.Duration(30+10*i)*time.Hour), `{"i":`+string(rune('0'+i))+`}`)
+		e.Duration = time.Duration(5+40*i*i) * time.Millisecond
+		es = append(es, e)
 	}
 	es = append(es,
 		call("alice", "search", record.StatusError, now.Add(-40*time.Minute), `{"q":"weather in Paris"}`),
