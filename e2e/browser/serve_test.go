@@ -233,6 +233,42 @@ func TestServeInBrowser(t *testing.T) {
 		}
 	}
 	assert.NotContains(t, srv.log(), "CSP violation", "no CSP report reached the server")
+
+	// The control: the same checks do see a violation. In a tab of its
+	// own, an inline script is put into a page; the policy blocks it, the
+	// listener logs it and the server gets the report.
+	t.Run("CSP control", func(t *testing.T) {
+		tab, cancel := chromedp.NewContext(ctx)
+		defer cancel()
+		require.NoError(t, chromedp.Do(tab))
+		msgs := chromedp.Console(tab)
+		step(t, tab, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("users")))
+		// Trusted Types refuse the string handler at once (and report it).
+		refused := eval[string](t, tab, `(() => { try { const a = document.createElement("a");
+  a.setAttribute("onclick", "window.pwned=2"); document.body.append(a); a.click(); } catch (e) { return String(e) } return "" })()`)
+		assert.Contains(t, refused, "TrustedScript")
+		assert.True(t, eval[bool](t, tab, `typeof window.pwned === "undefined"`), "the inline handler was blocked")
+		seen := make(chan string, 1)
+		go func() {
+			for m, err := range msgs {
+				if err != nil {
+					return
+				}
+				if m.Source == "security" || strings.Contains(m.Text, "CSP-VIOLATION") {
+					seen <- m.Text
+					return
+				}
+			}
+		}()
+		select {
+		case text := <-seen:
+			t.Logf("seen as it should be: %s", text)
+		case <-time.After(5 * time.Second):
+			t.Error("the inline handler's CSP violation was not seen in the console")
+		}
+		require.Eventually(t, func() bool { return strings.Contains(srv.log(), "CSP violation reported") }, 5*time.Second, 50*time.Millisecond,
+			"the report did not reach the server")
+	})
 }
 
 func tools(es []record.Entry) []string {
