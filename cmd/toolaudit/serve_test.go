@@ -301,3 +301,43 @@ func TestServeLiveEvents(t *testing.T) {
 	assert.True(t, strings.HasPrefix(v.Href, "/u/bob/call?"))
 	assert.False(t, bytes.Contains([]byte(data), []byte("<script>")), "JSON escapes < for HTML")
 }
+
+func TestServeCommand(t *testing.T) {
+	root := sample(t)
+	r := runCmd(t, false, nil, "--root", root, "serve", "--addr", "0.0.0.0:0")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `toolaudit: refusing to serve on "0.0.0.0:0" without authentication`)
+	r = runCmd(t, false, nil, "--root", filepath.Join(root, "missing"), "serve")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "does not exist")
+
+	// Served until interrupted; an open live stream does not hold the
+	// shutdown up.
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--root", root, "serve", "--addr", "127.0.0.1:0"}, env{
+			stdout: io.Discard, stderr: stderr, getenv: func(string) string { return "" }, now: time.Now,
+		})
+	}()
+	var base string
+	require.Eventually(t, func() bool {
+		_, after, ok := strings.Cut(stderr.String(), "on http://")
+		base, _, _ = strings.Cut(after, "/\n")
+		return ok && strings.HasSuffix(after, "\n")
+	}, 5*time.Second, 10*time.Millisecond)
+	resp, body := get(t, "http://"+base+"/")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, body, `<a href="/u/alice">alice</a>`)
+	events, err := http.Get("http://" + base + "/events")
+	require.NoError(t, err)
+	defer events.Body.Close()
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code, stderr.String())
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not stop when interrupted")
+	}
+}
