@@ -6,6 +6,7 @@
 //	toolaudit day USER YYYY-MM-DD
 //	toolaudit follow [USER]
 //	toolaudit stats [--since T] [--until T] [--days N]
+//	toolaudit serve [--addr 127.0.0.1:8080] [--auth-file F] [--trace-url U]
 //
 // Global flags, before or after the command: --root (default
 // $TOOLAUDIT_ROOT, else ./home), -o table|json|csv, --no-color. A user's
