@@ -105,11 +105,11 @@ func TestMetricsOutcomes(t *testing.T) {
 	points, unit := durations(t, rd)
 	assert.Equal(t, "s", unit)
 	assert.Equal(t, map[string]uint64{
-		"gen_ai.tool.name=search,toolaudit.status=ok":                                  3,
-		"gen_ai.tool.name=search,toolaudit.status=denied":                              1,
+		"gen_ai.tool.name=search,toolaudit.status=ok":                                 3,
+		"gen_ai.tool.name=search,toolaudit.status=denied":                             1,
 		"error.type=*errors.errorString,gen_ai.tool.name=fail,toolaudit.status=error": 1,
 		"error.type=tool_error,gen_ai.tool.name=mcp,toolaudit.status=error":           1,
-		"gen_ai.tool.name=mcp,toolaudit.status=denied":                                 1,
+		"gen_ai.tool.name=mcp,toolaudit.status=denied":                                1,
 		"error.type=panic,gen_ai.tool.name=mcp,toolaudit.status=error":                1,
 	}, counts(points), "no user, engine or model by default; error.type only on errors")
 	dp := points["gen_ai.tool.name=search,toolaudit.status=ok"]

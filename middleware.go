@@ -39,7 +39,7 @@ type Middleware struct {
 	once     sync.Once
 	shared   *binding
 	other    *toolMetrics // the metrics of names past maxCachedNames
-	bindings sync.Map // name -> *binding
+	bindings sync.Map     // name -> *binding
 	cached   atomic.Int32
 
 	// Set once a call's span was not recording, and so reported.
