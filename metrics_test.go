@@ -54,7 +54,7 @@ func durations(t *testing.T, rd *sdkmetric.ManualReader) (map[string]metricdata.
 func setKey(s attribute.Set) string {
 	var kv []string
 	for _, a := range s.ToSlice() {
-		kv = append(kv, string(a.Key)+"="+a.Value.Emit())
+		kv = append(kv, string(a.Key)+"="+a.Value.String())
 	}
 	sort.Strings(kv)
 	return strings.Join(kv, ",")

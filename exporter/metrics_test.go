@@ -52,7 +52,7 @@ func TestHealthMetrics(t *testing.T) {
 	require.NoError(t, err)
 	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
 
-	vals, units := health(t, rd)
+	vals, _ := health(t, rd)
 	assert.Equal(t, map[string]float64{
 		"toolaudit.audit.lines.written": 0, "toolaudit.audit.lines.failed": 0,
 		"toolaudit.audit.lines.pending": 0, "toolaudit.audit.files.open": 0,
@@ -66,7 +66,7 @@ func TestHealthMetrics(t *testing.T) {
 	err = exp.ExportSpans(context.Background(), bigBatch(2, "frank"))
 	require.ErrorContains(t, err, "given up, spill full")
 
-	vals, units = health(t, rd)
+	vals, units := health(t, rd)
 	assert.Equal(t, map[string]float64{
 		"toolaudit.audit.lines.written": 1, "toolaudit.audit.lines.failed": 2,
 		"toolaudit.audit.lines.pending": 2, "toolaudit.audit.files.open": 1,
