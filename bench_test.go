@@ -11,6 +11,8 @@ import (
 	"github.com/toolaudit/toolaudit/internal/spanattr"
 
 	"github.com/stretchr/testify/require"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 
@@ -41,6 +43,11 @@ var benchArgs = map[string]any{"query": "opening hours of the café near the sta
 // 30 µs (a busy loop) instead of returning at once: calls are no longer
 // back to back.
 //
+// The metrics=on/ours row is the whole pipeline with a meter provider (the
+// SDK's, read by a ManualReader) measuring gen_ai.execute_tool.duration; its
+// baseline, metrics=on/baseline, is the whole pipeline without one (the
+// global no-op meter): their ratio is the cost of the metrics.
+//
 // The wait=export row is the whole pipeline with otelx.WithWaitForExport: a
 // call returns once its line is written.
 //
@@ -59,6 +66,10 @@ func BenchmarkCallOverhead(b *testing.B) {
 	b.Run("tool=30us", func(b *testing.B) {
 		b.Run("ours", benchCallOurs(30*time.Microsecond))
 		b.Run("baseline", benchCallFloor(30*time.Microsecond))
+	})
+	b.Run("metrics=on", func(b *testing.B) {
+		b.Run("ours", benchCallOurs(0, withMeter()))
+		b.Run("baseline", benchCallOurs(0))
 	})
 	b.Run("wait=export", benchCallOurs(0, otelx.WithWaitForExport()))
 	b.Run("parts", func(b *testing.B) {
@@ -85,10 +96,10 @@ func work(d time.Duration) {
 
 var benchCtx = toolaudit.ContextWithRun(toolaudit.ContextWithUser(context.Background(), "alice"), "anthropic", "claude-sonnet-4-5")
 
-// benchCall calls a wrapped tool that works d through tp.
-func benchCall(b *testing.B, tp trace.TracerProvider, d time.Duration) {
+// benchCall calls a wrapped tool that works d through tp, with opts.
+func benchCall(b *testing.B, tp trace.TracerProvider, d time.Duration, opts ...toolaudit.Option) {
 	tool := toolaudit.Wrap("search", func(context.Context, map[string]any) (string, error) { work(d); return "3 results", nil },
-		toolaudit.WithTracerProvider(tp))
+		append([]toolaudit.Option{toolaudit.WithTracerProvider(tp)}, opts...)...)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := tool(benchCtx, benchArgs); err != nil {
@@ -97,18 +108,47 @@ func benchCall(b *testing.B, tp trace.TracerProvider, d time.Duration) {
 	}
 }
 
+// benchOption is an otelx option, or the meter of the metrics=on rows.
+type benchOption any
+
+// meterOn asks benchCallOurs for an SDK meter provider.
+type meterOn struct{}
+
+func withMeter() benchOption { return meterOn{} }
+
 // benchCallOurs is the whole pipeline, every line checked on disk, with a
-// tool that works d, the provider made with opts.
-func benchCallOurs(d time.Duration, opts ...otelx.Option) func(*testing.B) {
+// tool that works d, the provider made with opts (and, with withMeter, the
+// calls measured and the measurements checked).
+func benchCallOurs(d time.Duration, opts ...benchOption) func(*testing.B) {
 	return func(b *testing.B) {
+		var tpOpts []otelx.Option
+		var rd *sdkmetric.ManualReader
+		var mwOpts []toolaudit.Option
+		for _, o := range opts {
+			switch o := o.(type) {
+			case otelx.Option:
+				tpOpts = append(tpOpts, o)
+			case meterOn:
+				rd = sdkmetric.NewManualReader()
+				mwOpts = append(mwOpts, toolaudit.WithMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(rd))))
+			}
+		}
 		exp, err := exporter.New(b.TempDir())
 		require.NoError(b, err)
-		tp, err := otelx.NewTracerProvider(exp, opts...)
+		tp, err := otelx.NewTracerProvider(exp, tpOpts...)
 		require.NoError(b, err)
-		benchCall(b, tp, d)
+		benchCall(b, tp, d, mwOpts...)
 		require.NoError(b, tp.Shutdown(context.Background()))
 		if got := exp.Health().LinesWritten; got < uint64(b.N) {
 			b.Fatalf("%d lines written for %d calls", got, b.N)
+		}
+		if rd != nil {
+			var rm metricdata.ResourceMetrics
+			require.NoError(b, rd.Collect(context.Background(), &rm))
+			n := rm.ScopeMetrics[0].Metrics[0].Data.(metricdata.Histogram[float64]).DataPoints[0].Count
+			if n < uint64(b.N) {
+				b.Fatalf("%d calls measured of %d", n, b.N)
+			}
 		}
 	}
 }

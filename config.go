@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/toolaudit/toolaudit/internal/redact"
@@ -47,6 +48,9 @@ func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
 	tp           trace.TracerProvider
+	mp           metric.MeterProvider
+	metricUser   bool
+	metricRun    bool
 	user         *string
 	run          *run
 	authorizer   Authorizer

@@ -8,19 +8,31 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestAuditPathLinksNoGRPC keeps wrapping tools, writing and reading audit
-// files and the provider wiring free of gRPC and protobuf: only package otlp
-// may bring them.
-func TestAuditPathLinksNoGRPC(t *testing.T) {
-	pkgs := []string{".", "./record", "./exporter", "./reader", "./otelx", "./audittest"}
+// deps lists the packages pkgs link.
+func deps(t *testing.T, pkgs ...string) []string {
+	t.Helper()
 	out, err := exec.Command("go", append([]string{"list", "-deps"}, pkgs...)...).CombinedOutput()
 	require.NoError(t, err, "go list: %s", out)
-	for _, dep := range strings.Fields(string(out)) {
-		if strings.HasPrefix(dep, "google.golang.org/grpc") || strings.HasPrefix(dep, "google.golang.org/protobuf") {
-			t.Errorf("%s is linked by %v: only package otlp may bring it", dep, pkgs)
+	return strings.Fields(string(out))
+}
+
+// TestAuditPathLinksNoGRPC keeps wrapping tools, writing and reading audit
+// files and the provider wiring free of gRPC, protobuf and the Prometheus
+// client: only package otlp may bring gRPC, only otlp and otelx/prom
+// protobuf and the Prometheus client.
+func TestAuditPathLinksNoGRPC(t *testing.T) {
+	pkgs := []string{".", "./record", "./exporter", "./reader", "./otelx", "./audittest"}
+	for _, dep := range deps(t, pkgs...) {
+		if strings.HasPrefix(dep, "google.golang.org/grpc") || strings.HasPrefix(dep, "google.golang.org/protobuf") ||
+			strings.HasPrefix(dep, "github.com/prometheus/") {
+			t.Errorf("%s is linked by %v: only packages otlp and otelx/prom may bring it", dep, pkgs)
 		}
 	}
-	out, err = exec.Command("go", "list", "-deps", "./otlp").CombinedOutput()
-	require.NoError(t, err, "go list: %s", out)
-	require.Contains(t, string(out), "google.golang.org/grpc\n", "the check looks for the right path")
+	for _, dep := range deps(t, "./otelx/prom") {
+		if strings.HasPrefix(dep, "google.golang.org/grpc") {
+			t.Errorf("%s is linked by otelx/prom: only package otlp may bring it", dep)
+		}
+	}
+	require.Contains(t, deps(t, "./otlp"), "google.golang.org/grpc", "the check looks for the right path")
+	require.Contains(t, deps(t, "./otelx/prom"), "github.com/prometheus/client_golang/prometheus", "the check looks for the right path")
 }

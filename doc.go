@@ -37,6 +37,14 @@
 // tracer provider, or a sampler that drops it) is not audited; the first
 // such call of a Middleware is reported to the OpenTelemetry error handler.
 //
+// # Metrics
+//
+// Every call is also measured in the histogram gen_ai.execute_tool.duration
+// of the GenAI conventions, by tool name and toolaudit.status (ok, error,
+// denied), with error.type on errors only, through the meter provider of
+// WithMeterProvider (the global one by default). docs/metrics.md lists the
+// instruments, the audit's own health metrics and the alert rules.
+//
 // # Adapters
 //
 // Frameworks that run tools themselves (MCP servers, agent libraries) use

@@ -52,11 +52,15 @@ func (m *Middleware) binding(name string, opts []Option) *binding {
 	if b, ok := m.bindings.Load(name); ok {
 		return b.(*binding)
 	}
-	m.once.Do(func() { m.shared = m.bind("", nil) })
-	b := m.shared.named(name)
+	m.once.Do(func() {
+		m.shared = m.bind("", nil)
+		m.other = m.shared.metrics.in.forTool(otherValue)
+	})
 	if m.cached.Load() >= maxCachedNames {
-		return b
+		// Measured as _OTHER: the names are unbounded, series must not be.
+		return m.shared.named(name, m.other)
 	}
+	b := m.shared.named(name, nil)
 	if got, loaded := m.bindings.LoadOrStore(name, b); loaded {
 		return got.(*binding)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unicode/utf8"
 
 	"github.com/toolaudit/toolaudit/record"
@@ -37,7 +38,8 @@ type Middleware struct {
 	// each a copy of shared with its name.
 	once     sync.Once
 	shared   *binding
-	bindings sync.Map // name -> *binding
+	other    *toolMetrics // the metrics of names past maxCachedNames
+	bindings sync.Map     // name -> *binding
 	cached   atomic.Int32
 
 	// Set once a call's span was not recording, and so reported.
@@ -99,6 +101,7 @@ type binding struct {
 	reuseAttrs bool
 	// unrecorded is the middleware's flag: a call not audited was reported.
 	unrecorded *atomic.Bool
+	metrics    *toolMetrics
 }
 
 func (m *Middleware) bind(name string, opts []Option) *binding {
@@ -117,6 +120,7 @@ func (m *Middleware) bind(name string, opts []Option) *binding {
 		args:       argEncoder{limit: cfg.argLimit, red: redact.New(cfg.redactKeys, cfg.hmacKey)},
 		reuseAttrs: sdk,
 		unrecorded: &m.unrecorded,
+		metrics:    newInstruments(&cfg).forTool(name),
 	}
 }
 
@@ -134,10 +138,15 @@ func (b *binding) reportUnrecorded() {
 // backends refuse oversized batches whole.
 const maxDescription = 1024
 
-// named returns a copy of b for the tool name.
-func (b *binding) named(name string) *binding {
+// named returns a copy of b for the tool name, recording its metrics with
+// tm (nil: its own).
+func (b *binding) named(name string, tm *toolMetrics) *binding {
 	c := *b
 	c.name, c.spanName = name, spanattr.SpanNamePrefix+name
+	c.metrics = tm
+	if tm == nil {
+		c.metrics = b.metrics.in.forTool(name)
+	}
 	return &c
 }
 
@@ -187,6 +196,7 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 		engine, model = b.cfg.run.engine, b.cfg.run.model
 	}
 	callID := CallIDFromContext(ctx)
+	start := time.Now()
 
 	// The arguments are encoded now, before the tool can change them, and
 	// set with the outcome: the span's attributes then grow once, from six
@@ -217,6 +227,7 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 	}
 	ctx, span := b.tracer.Start(ctx, b.spanName, internalKind, trace.WithAttributes(attrs...))
 	putAttrs(attrs, pooled)
+	c := &call{ctx: ctx, start: start, user: user, engine: engine, model: model}
 	recording := span.IsRecording()
 	if !recording {
 		b.reportUnrecorded()
@@ -224,7 +235,7 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 
 	if b.cfg.failClosed != nil || b.cfg.authorizer != nil {
 		if derr := b.admit(ctx, Call{Tool: b.name, User: user, Engine: engine, Model: model, CallID: callID, Args: args}); derr != nil {
-			b.finish(span, recording, argsText, record.StatusDenied, derr.Error(), "denied")
+			b.finish(c, span, recording, argsText, record.StatusDenied, derr.Error(), "denied")
 			return out, fmt.Errorf("toolaudit: tool %q: %w", b.name, derr)
 		}
 	}
@@ -237,10 +248,10 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 		r := recover()
 		if r == nil {
 			// runtime.Goexit, as t.FailNow in a test does: nothing to re-raise.
-			b.finish(span, recording, argsText, record.StatusError, "tool exited its goroutine (runtime.Goexit)", "goexit")
+			b.finish(c, span, recording, argsText, record.StatusError, "tool exited its goroutine (runtime.Goexit)", "goexit")
 			return
 		}
-		b.finish(span, recording, argsText, record.StatusError, fmt.Sprintf("panic: %v", r), "panic")
+		b.finish(c, span, recording, argsText, record.StatusError, fmt.Sprintf("panic: %v", r), "panic")
 		panic(r)
 	}()
 	out, err = run(ctx)
@@ -252,15 +263,15 @@ func invoke[Out any](ctx context.Context, b *binding, args any, encode func([]by
 		if status == record.StatusError {
 			errType = fmt.Sprintf("%T", err)
 		}
-		b.finish(span, recording, argsText, status, err.Error(), errType)
+		b.finish(c, span, recording, argsText, status, err.Error(), errType)
 	} else if failed != nil && failed(out) {
-		b.finish(span, recording, argsText, record.StatusError, render(out), "tool_error")
+		b.finish(c, span, recording, argsText, record.StatusError, render(out), "tool_error")
 	} else {
 		text := ""
 		if recording {
 			text = render(out)
 		}
-		b.finish(span, recording, argsText, record.StatusOK, text, "")
+		b.finish(c, span, recording, argsText, record.StatusOK, text, "")
 	}
 	return out, err
 }
@@ -283,9 +294,10 @@ func (b *binding) admit(ctx context.Context, call Call) error {
 	return nil
 }
 
-// finish records the arguments and the outcome of a call on its span, in
-// one attribute call, and ends it.
-func (b *binding) finish(span trace.Span, recording bool, args string, status record.Status, text, errType string) {
+// finish records the duration of a call in its metrics, and its arguments
+// and outcome on its span, in one attribute call, and ends it.
+func (b *binding) finish(c *call, span trace.Span, recording bool, args string, status record.Status, text, errType string) {
+	b.metrics.record(c, status, errType)
 	if recording {
 		if b.cfg.redactResult != nil {
 			text = b.cfg.redactResult(b.name, text)

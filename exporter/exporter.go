@@ -40,6 +40,7 @@ import (
 	"github.com/toolaudit/toolaudit/internal/spanattr"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/toolaudit/toolaudit/internal/jsonw"
@@ -79,6 +80,8 @@ type Exporter struct {
 	pending atomic.Uint64         // lines in the spill
 	stopped atomic.Bool           // closed
 	lastErr atomic.Pointer[error] // health.LastError
+
+	metrics atomic.Pointer[metric.Registration] // the health callback, nil if none
 }
 
 // chunk is the bytes of whole lines bound for one file.
@@ -125,6 +128,9 @@ func New(root string, opts ...Option) (*Exporter, error) {
 		byRel: make(map[string]*chunk),
 		spill: make(map[string]*chunk),
 		stop:  make(chan struct{}),
+	}
+	if err := e.registerMetrics(); err != nil {
+		return nil, err
 	}
 	if c.fsync.interval > 0 {
 		go e.syncEvery(c.fsync.interval)
@@ -468,6 +474,7 @@ const maxKeptBuffer = 4 * writeAt
 // exporter. Lines still unwritten are counted as failed and reported in the
 // error. Later calls do nothing.
 func (e *Exporter) Shutdown(ctx context.Context) error {
+	merr := e.unregisterMetrics()
 	e.mu.Lock()
 	defer e.unlock()
 	if e.closed {
@@ -485,7 +492,7 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 	}
 	clear(e.spill)
 	e.spilled = 0
-	return errors.Join(err, e.files.closeAll())
+	return errors.Join(err, e.files.closeAll(), merr)
 }
 
 // Health returns the state of the writes so far.

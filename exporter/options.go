@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
 )
 
 // Option configures an Exporter.
@@ -22,6 +23,7 @@ type config struct {
 	fsync         Fsync
 	retryInterval time.Duration
 	maxLine       int
+	mp            metric.MeterProvider
 }
 
 func newConfig(opts []Option) config {

@@ -10,6 +10,9 @@
 //		...
 //		opts = append(opts, otelx.WithForwarder(exp))
 //	}
+//
+// NewMetricReader sends the metrics (docs/metrics.md) the same way, when
+// MetricsConfigured.
 package otlp
 
 import (

@@ -2,7 +2,9 @@
 // calls become OpenTelemetry spans, the spans become JSON lines under a
 // folder it prints (and pretty-printed spans on standard output, and over
 // OTLP when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
-// is set), and the audit is read back with package reader.
+// is set), and the audit is read back with package reader. The calls are
+// also measured (gen_ai.execute_tool.duration): it prints their counts per
+// tool and outcome.
 //
 //	go run ./examples/quickstart            # audit files in a new temporary folder
 //	go run ./examples/quickstart -root DIR  # audit files under DIR
@@ -17,11 +19,14 @@ import (
 	"io"
 	"log"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/toolaudit/toolaudit/record"
 
 	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/toolaudit/toolaudit"
@@ -86,9 +91,15 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 		return err
 	}
 
+	// The tool metrics, read here by hand; prom.NewMeterProvider or
+	// otlp.NewMetricReader would export them.
+	metrics := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(metrics))
+
 	// 2. Wrap the tools. The authorizer refuses shell commands for bob.
 	mw := toolaudit.New(
 		toolaudit.WithTracerProvider(tp),
+		toolaudit.WithMeterProvider(mp),
 		toolaudit.WithAuthorizer(func(ctx context.Context, c toolaudit.Call) error {
 			if c.Tool == "shell" && c.User == "bob" {
 				return errors.New("bob may not run shell commands")
@@ -133,7 +144,12 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 		return err
 	}
 
-	// 5. Read the audit back.
+	// 5. The calls measured, per tool and outcome.
+	if err := printMetrics(ctx, metrics, out); err != nil {
+		return err
+	}
+
+	// 6. Read the audit back.
 	r := reader.New(root)
 	users, err := r.Users(ctx)
 	if err != nil {
@@ -152,5 +168,31 @@ func run(ctx context.Context, root string, quiet bool, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "  %s %-5s %-7s %-6s %s -> %q\n", e.Time.Format(record.TimeLayout), e.User, e.Tool, e.Status, args, e.ResultSnippet)
 	}
+	return nil
+}
+
+// printMetrics prints the count of gen_ai.execute_tool.duration per tool
+// and outcome.
+func printMetrics(ctx context.Context, rd *sdkmetric.ManualReader, out io.Writer) error {
+	var rm metricdata.ResourceMetrics
+	if err := rd.Collect(ctx, &rm); err != nil {
+		return err
+	}
+	var rows []string
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			h, ok := m.Data.(metricdata.Histogram[float64])
+			if !ok || m.Name != "gen_ai.execute_tool.duration" {
+				continue
+			}
+			for _, dp := range h.DataPoints {
+				tool, _ := dp.Attributes.Value("gen_ai.tool.name")
+				status, _ := dp.Attributes.Value("toolaudit.status")
+				rows = append(rows, fmt.Sprintf("  %-7s %-6s %d", tool.AsString(), status.AsString(), dp.Count))
+			}
+		}
+	}
+	slices.Sort(rows)
+	fmt.Fprintf(out, "\ncalls measured (gen_ai.execute_tool.duration count):\n%s\n", strings.Join(rows, "\n"))
 	return nil
 }

@@ -24,6 +24,8 @@ func TestQuickstart(t *testing.T) {
 	assert.Contains(t, s, `"Name": "execute_tool search"`, "spans are forwarded to stdout")
 	assert.Contains(t, s, "users: alice, bob")
 	assert.Contains(t, s, `tool error (audited): toolaudit: tool "shell": tool call denied: bob may not run shell commands`)
+	assert.Contains(t, s, "calls measured (gen_ai.execute_tool.duration count):\n"+
+		"  search  ok     1\n  shell   denied 1\n  shell   ok     1\n  weather error  1\n  weather ok     1\n", "the metrics")
 	for _, want := range []string{"alice shell   ok", "alice weather ok", "alice search  ok", "bob   shell   denied", "bob   weather error"} {
 		assert.Contains(t, s, want)
 	}
