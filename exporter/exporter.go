@@ -75,11 +75,10 @@ type Exporter struct {
 	retry   *time.Timer   // pending retry of the spill, nil if none
 	stop    chan struct{} // closed on Shutdown: ends the fsync ticker
 
-	// What Check needs, published by unlock so that Check never waits
-	// for a write in progress.
-	pending atomic.Uint64         // lines in the spill
-	stopped atomic.Bool           // closed
-	lastErr atomic.Pointer[error] // health.LastError
+	// Published by unlock, so that Health and Check never wait for a
+	// write in progress (a disk or a lock that hangs).
+	snap    atomic.Pointer[Health]
+	stopped atomic.Bool // closed
 
 	metrics atomic.Pointer[metric.Registration] // the health callback, nil if none
 }
@@ -146,7 +145,7 @@ func (e *Exporter) syncEvery(d time.Duration) {
 		case <-e.stop:
 			return
 		case <-t.C:
-			e.mu.Lock()
+			e.lock()
 			if err := e.files.syncDirty(); err != nil {
 				e.files.report(err)
 			}
@@ -171,15 +170,11 @@ func (e *Exporter) Check(ctx context.Context) error {
 	if e.stopped.Load() {
 		return ErrClosed
 	}
-	n := e.pending.Load()
-	if n == 0 {
+	h := e.Health()
+	if h.LinesPending == 0 {
 		return nil
 	}
-	var last error
-	if p := e.lastErr.Load(); p != nil {
-		last = *p
-	}
-	return fmt.Errorf("%w: %d lines wait for a retry after: %v", ErrNotWritable, n, last)
+	return fmt.Errorf("%w: %d lines wait for a retry after: %v", ErrNotWritable, h.LinesPending, h.LastError)
 }
 
 // ForceFlush retries the lines waiting in the spill and, with an fsync
@@ -189,7 +184,7 @@ func (e *Exporter) ForceFlush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.mu.Lock()
+	e.lock()
 	defer e.unlock()
 	if e.closed {
 		return nil
@@ -201,15 +196,23 @@ func (e *Exporter) ForceFlush(ctx context.Context) error {
 	return err
 }
 
+// lock takes e.mu for one export, flush or retry, whose waits for day
+// files' locks share one deadline: a file locked for ever, or several,
+// hold it up by lockTimeout at most.
+func (e *Exporter) lock() {
+	e.mu.Lock()
+	e.files.deadline = time.Now().Add(lockTimeout)
+}
+
 // unlock publishes what Check reads, releases e.mu, then hands what was
 // reported meanwhile to the error handler, which is user code and so never
 // runs under the lock.
 func (e *Exporter) unlock() {
-	e.pending.Store(e.spillLines())
+	h := e.health
+	h.LinesPending = e.spillLines()
+	h.FilesOpen = uint64(e.files.lru.Len())
+	e.snap.Store(&h)
 	e.stopped.Store(e.closed)
-	if last := e.health.LastError; last != nil {
-		e.lastErr.Store(&last)
-	}
 	reports := e.files.reports
 	e.files.reports = nil
 	e.mu.Unlock()
@@ -229,7 +232,7 @@ func (e *Exporter) spillLines() uint64 {
 
 // retrySpill is the retry timer's work.
 func (e *Exporter) retrySpill() {
-	e.mu.Lock()
+	e.lock()
 	defer e.unlock()
 	e.retry = nil
 	if !e.closed {
@@ -249,7 +252,7 @@ func (e *Exporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpa
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	e.mu.Lock()
+	e.lock()
 	defer e.unlock()
 	if e.closed {
 		n := 0
@@ -475,7 +478,7 @@ const maxKeptBuffer = 4 * writeAt
 // error. Later calls do nothing.
 func (e *Exporter) Shutdown(ctx context.Context) error {
 	merr := e.unregisterMetrics()
-	e.mu.Lock()
+	e.lock()
 	defer e.unlock()
 	if e.closed {
 		return nil
@@ -495,14 +498,13 @@ func (e *Exporter) Shutdown(ctx context.Context) error {
 	return errors.Join(err, e.files.closeAll(), merr)
 }
 
-// Health returns the state of the writes so far.
+// Health returns the state of the writes as of the last finished export,
+// flush or retry. It never waits for one in progress.
 func (e *Exporter) Health() Health {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	h := e.health
-	h.LinesPending = e.spillLines()
-	h.FilesOpen = uint64(e.files.lru.Len())
-	return h
+	if h := e.snap.Load(); h != nil {
+		return *h
+	}
+	return Health{}
 }
 
 // entryOf turns a tool span into its audit entry.

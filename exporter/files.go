@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"time"
 
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
@@ -24,6 +25,8 @@ type files struct {
 	lru      *list.List // of *openFile, most recent first
 	byPath   map[string]*list.Element
 	reported map[string]bool // files already reported for wide permissions
+	busy     map[string]bool // files whose lock another process held too long
+	deadline time.Time       // of the waits for locks in the current export
 	reports  []error         // for the error handler, once the lock is released
 }
 
@@ -41,7 +44,7 @@ type openFile struct {
 func newFiles(rootPath string, max int, syncDirs bool) *files {
 	return &files{
 		rootPath: rootPath, max: max, syncDirs: syncDirs,
-		lru: list.New(), byPath: make(map[string]*list.Element), reported: make(map[string]bool),
+		lru: list.New(), byPath: make(map[string]*list.Element), reported: make(map[string]bool), busy: make(map[string]bool),
 	}
 }
 
@@ -249,9 +252,18 @@ func (fc *files) openRoot() error {
 // of its own: see cutFragment. It returns the bytes of data written as
 // whole lines.
 func (fc *files) append(of *openFile, data []byte) (int, error) {
-	if err := lock(of.f); err != nil {
+	// A file whose lock was held too long is tried once, without waiting,
+	// until it is free again: a lock held for ever costs one wait, not one
+	// per export.
+	deadline := fc.deadline
+	if fc.busy[of.rel] {
+		deadline = time.Time{}
+	}
+	if err := lock(of.f, deadline); err != nil {
+		fc.busy[of.rel] = true
 		return 0, fmt.Errorf("locking: %w", err)
 	}
+	delete(fc.busy, of.rel)
 	defer unlock(of.f)
 	if err := endLine(of.f, &of.last); err != nil {
 		return 0, fmt.Errorf("checking for a torn line at the end: %w", err)
@@ -315,6 +327,9 @@ var testHookBeforeWrite func(*os.File)
 // again.
 func unglue(f *os.File, data []byte, last *[1]byte) error {
 	first := data[:bytes.IndexByte(data, '\n')+1]
+	if len(first) == 0 {
+		return nil // not whole lines: nothing of ours to tell apart
+	}
 	written := int64(len(data))
 	for range 3 {
 		end, err := f.Seek(0, io.SeekCurrent)

@@ -75,7 +75,7 @@ func TestCheck(t *testing.T) {
 }
 
 // TestCheckDoesNotWaitForAWrite: a fail-closed check runs before every
-// call, so it must answer while a write holds the exporter (a disk that
+// call, and metrics read Health at every scrape, so they must answer while a write holds the exporter (a disk that
 // blocks, a FIFO), not queue behind it.
 func TestCheckDoesNotWaitForAWrite(t *testing.T) {
 	exp, err := exporter.New(t.TempDir())
@@ -87,6 +87,7 @@ func TestCheckDoesNotWaitForAWrite(t *testing.T) {
 	select {
 	case err := <-answered:
 		assert.NoError(t, err)
+		assert.Zero(t, exp.Health().LinesPending, "Health answers too")
 	case <-time.After(10 * time.Second):
 		t.Fatal("Check waited for the write in progress")
 	}

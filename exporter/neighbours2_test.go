@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/toolaudit/toolaudit/exporter"
@@ -63,32 +64,50 @@ func TestRenamedDayFile(t *testing.T) {
 	assert.Contains(t, after[0], `"tool":"after"`)
 }
 
-// TestLockHeldTooLong: a process holding a day file's lock for ever (flock
-// -x FILE sleep …) does not stop the calls: after 2 s the lines wait in the
-// spill with an error saying why, and are written once the lock is free.
+// TestLockHeldTooLong: processes holding day files' locks for ever (flock
+// -x FILE sleep …) do not stop the calls: an export waits 2 s at most for
+// all its files together, the next ones do not wait for files still
+// locked, the lines wait in the spill with an error saying why, Health
+// answers meanwhile, and the lines are written once the locks are free.
 func TestLockHeldTooLong(t *testing.T) {
 	root := t.TempDir()
 	exp, err := exporter.New(root, exporter.WithLocation(time.UTC), exporter.WithRetryInterval(time.Hour))
 	require.NoError(t, err)
 	end := time.Date(2026, 3, 4, 11, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	path := filepath.Join(root, "amy", "tool_audit", "2026-03-04.jsonl")
-	require.NoError(t, exp.ExportSpans(ctx, tracetest.SpanStubs{toolStub("amy", "a", `{}`, "ok", end, 1)}.Snapshots()))
-	holder, err := os.Open(path)
-	require.NoError(t, err)
-	defer holder.Close()
-	require.NoError(t, syscall.Flock(int(holder.Fd()), syscall.LOCK_EX))
+	users := []string{"amy", "bob", "cat", "dan"}
+	batch := func(tool string) []sdktrace.ReadOnlySpan {
+		var stubs tracetest.SpanStubs
+		for i, u := range users {
+			stubs = append(stubs, toolStub(u, tool, `{}`, "ok", end, i+1))
+		}
+		return stubs.Snapshots()
+	}
+	require.NoError(t, exp.ExportSpans(ctx, batch("a")))
+	var holders []*os.File
+	for _, u := range users {
+		h, err := os.Open(filepath.Join(root, u, "tool_audit", "2026-03-04.jsonl"))
+		require.NoError(t, err)
+		defer h.Close()
+		require.NoError(t, syscall.Flock(int(h.Fd()), syscall.LOCK_EX))
+		holders = append(holders, h)
+	}
 
 	start := time.Now()
-	err = exp.ExportSpans(ctx, tracetest.SpanStubs{toolStub("amy", "b", `{}`, "ok", end, 2)}.Snapshots())
+	err = exp.ExportSpans(ctx, batch("b"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "held by another process")
-	assert.Less(t, time.Since(start), 10*time.Second)
-	assert.Equal(t, uint64(1), exp.Health().LinesPending)
+	require.Error(t, exp.ExportSpans(ctx, batch("c")))
+	assert.Less(t, time.Since(start), 4*time.Second, "2 s for the first export's four files, none for the second")
+	assert.Equal(t, uint64(8), exp.Health().LinesPending)
 	assert.ErrorIs(t, exp.Check(ctx), exporter.ErrNotWritable)
 
-	require.NoError(t, syscall.Flock(int(holder.Fd()), syscall.LOCK_UN))
+	for _, h := range holders {
+		require.NoError(t, syscall.Flock(int(h.Fd()), syscall.LOCK_UN))
+	}
 	require.NoError(t, exp.ForceFlush(ctx))
-	assert.Len(t, readLines(t, path), 2)
+	for _, u := range users {
+		assert.Len(t, readLines(t, filepath.Join(root, u, "tool_audit", "2026-03-04.jsonl")), 3, u)
+	}
 	require.NoError(t, exp.Shutdown(ctx))
 }

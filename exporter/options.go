@@ -61,10 +61,11 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithErrorHandler sets the function that receives the exporter's errors
-// that no caller returns: retries by the timer, fsync and permission
-// reports, spans without a valid user (default otel.Handle). It is called
-// without the exporter's lock held, one error at a time per call site; a
-// nil handler is ignored.
+// that no caller gets back: retries by the timer, fsync and permission
+// reports, spans without a valid user (default otel.Handle). Write errors
+// of ExportSpans are returned to its caller, the span processor, which
+// hands them to otel.Handle. It is called without the exporter's lock
+// held; a nil handler is ignored.
 func WithErrorHandler(handle func(error)) Option {
 	return optionFunc(func(c *config) {
 		if handle != nil {
