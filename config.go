@@ -51,6 +51,7 @@ type config struct {
 	mp           metric.MeterProvider
 	metricUser   bool
 	metricRun    bool
+	metricOpts   int // metric options applied: per-call ones that add none keep the middleware's instruments
 	user         *string
 	run          *run
 	authorizer   Authorizer

@@ -47,13 +47,13 @@ const maxCachedNames = 1024
 func (m *Middleware) binding(name string, opts []Option) *binding {
 	name = jsonw.Cut(name, maxToolName)
 	if len(opts) > 0 {
-		return m.bind(name, opts)
+		return m.bind(name, opts, m.binding(name, nil).metrics)
 	}
 	if b, ok := m.bindings.Load(name); ok {
 		return b.(*binding)
 	}
 	m.once.Do(func() {
-		m.shared = m.bind("", nil)
+		m.shared = m.bind("", nil, nil)
 		m.other = m.shared.metrics.in.forTool(otherValue)
 	})
 	if m.cached.Load() >= maxCachedNames {

@@ -39,6 +39,7 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) {
 		if mp != nil {
 			c.mp = mp
+			c.metricOpts++
 		}
 	})
 }
@@ -47,7 +48,7 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 // per user and tool. Off by default: users are unbounded, and each
 // measurement then allocates its attribute set.
 func WithMetricUser() Option {
-	return optionFunc(func(c *config) { c.metricUser = true })
+	return optionFunc(func(c *config) { c.metricUser = true; c.metricOpts++ })
 }
 
 // WithMetricRun adds the engine and model of the run
@@ -55,7 +56,7 @@ func WithMetricUser() Option {
 // default, as in the conventions; each measurement then allocates its
 // attribute set.
 func WithMetricRun() Option {
-	return optionFunc(func(c *config) { c.metricRun = true })
+	return optionFunc(func(c *config) { c.metricRun = true; c.metricOpts++ })
 }
 
 // instruments is the tool metric of one configuration.

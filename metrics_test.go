@@ -6,17 +6,20 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/toolaudit/toolaudit"
+	"github.com/toolaudit/toolaudit/audittest"
 )
 
 // meter returns a meter provider whose measurements the reader collects.
@@ -185,4 +188,40 @@ func TestMetricsNoAllocation(t *testing.T) {
 	without := allocs(toolaudit.WithMeterProvider(noop.NewMeterProvider()))
 	with := allocs(toolaudit.WithMeterProvider(mp))
 	assert.Equal(t, without, with, "allocations per call with metrics, against a no-op meter")
+}
+
+// countingMP counts the meters asked of it.
+type countingMP struct {
+	metric.MeterProvider
+	n atomic.Int32
+}
+
+func (c *countingMP) Meter(name string, opts ...metric.MeterOption) metric.Meter {
+	c.n.Add(1)
+	return c.MeterProvider.Meter(name, opts...)
+}
+
+// TestMetricsPerCallOptions: a per-call option of Invoke that leaves the
+// metric options alone keeps the middleware's instruments (it built a
+// meter and a histogram on every call, found in review); one that changes
+// them gets its own, and its measurements carry what it asked for.
+func TestMetricsPerCallOptions(t *testing.T) {
+	sdk, rd := meter(t)
+	mp := &countingMP{MeterProvider: sdk}
+	tp, _ := audittest.NewRecorder()
+	mw := toolaudit.New(toolaudit.WithTracerProvider(tp), toolaudit.WithMeterProvider(mp))
+	ctx := context.Background()
+	run := func(context.Context) (toolaudit.Result, error) { return toolaudit.Result{Text: "ok"}, nil }
+	for range 100 {
+		_, err := mw.Invoke(ctx, "search", map[string]any{}, run, toolaudit.WithUser("bob"))
+		require.NoError(t, err)
+	}
+	assert.LessOrEqual(t, mp.n.Load(), int32(1), "meters asked for 100 calls")
+	_, err := mw.Invoke(ctx, "search", map[string]any{}, run, toolaudit.WithUser("bob"), toolaudit.WithMetricUser())
+	require.NoError(t, err)
+	points, _ := durations(t, rd)
+	assert.Equal(t, map[string]uint64{
+		"gen_ai.tool.name=search,toolaudit.status=ok":                100,
+		"enduser.id=bob,gen_ai.tool.name=search,toolaudit.status=ok": 1,
+	}, counts(points))
 }

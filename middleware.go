@@ -55,7 +55,7 @@ func New(opts ...Option) *Middleware {
 // then opts. The returned Tool behaves as fn does (same results, same
 // errors, same panics) except when an authorizer refuses the call.
 func (m *Middleware) Wrap(name string, fn Tool, opts ...Option) Tool {
-	b := m.bind(name, opts)
+	b := m.bind(name, opts, nil)
 	return func(ctx context.Context, args map[string]any) (string, error) {
 		return invoke(ctx, b, args, func(buf []byte) []byte {
 			return b.args.appendValue(buf, args, 0)
@@ -79,7 +79,7 @@ func WrapFunc[In, Out any](m *Middleware, name string, fn func(context.Context, 
 	if m == nil {
 		m = New()
 	}
-	b := m.bind(name, opts)
+	b := m.bind(name, opts, nil)
 	return func(ctx context.Context, in In) (Out, error) {
 		return invoke(ctx, b, in, func(buf []byte) []byte {
 			return b.args.appendArgsAny(buf, in)
@@ -104,8 +104,15 @@ type binding struct {
 	metrics    *toolMetrics
 }
 
-func (m *Middleware) bind(name string, opts []Option) *binding {
+// bind makes the binding of name with the middleware's options and then
+// opts. Its metrics are tm when opts leave the metric options as they are
+// (a per-call option of Invoke must not build instruments on every call),
+// else made for it.
+func (m *Middleware) bind(name string, opts []Option, tm *toolMetrics) *binding {
 	cfg := newConfig(&m.cfg, opts)
+	if tm == nil || cfg.metricOpts != m.cfg.metricOpts {
+		tm = newInstruments(&cfg).forTool(name)
+	}
 	tp := cfg.tp
 	if tp == nil {
 		// The global provider delegates to one installed later.
@@ -120,7 +127,7 @@ func (m *Middleware) bind(name string, opts []Option) *binding {
 		args:       argEncoder{limit: cfg.argLimit, red: redact.New(cfg.redactKeys, cfg.hmacKey)},
 		reuseAttrs: sdk,
 		unrecorded: &m.unrecorded,
-		metrics:    newInstruments(&cfg).forTool(name),
+		metrics:    tm,
 	}
 }
 
