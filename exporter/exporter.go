@@ -121,7 +121,7 @@ func New(root string, opts ...Option) (*Exporter, error) {
 	c := newConfig(opts)
 	e := &Exporter{
 		cfg:   c,
-		files: newFiles(root, c.maxOpenFiles, c.fsync != FsyncNever),
+		files: newFiles(root, c.maxOpenFiles, c.fsync != FsyncNever, !c.noChain),
 		batch: make(map[fileKey]*chunk),
 		byRel: make(map[string]*chunk),
 		spill: make(map[string]*chunk),

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 
+	"github.com/toolaudit/toolaudit/internal/chain"
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
@@ -25,6 +26,7 @@ type files struct {
 	byPath   map[string]*list.Element
 	reported map[string]bool // files already reported for wide permissions
 	reports  []error         // for the error handler, once the lock is released
+	chain    chainState
 }
 
 // report keeps err for the OpenTelemetry error handler, which the Exporter
@@ -36,11 +38,16 @@ type openFile struct {
 	f     *os.File
 	dirty bool    // written since the last fsync
 	last  [1]byte // the file's last byte, read before each write
+	// With chaining: the link of the last line this exporter wrote and
+	// the file's size after it, valid when known.
+	head  chain.Link
+	size  int64
+	known bool
 }
 
-func newFiles(rootPath string, max int, syncDirs bool) *files {
+func newFiles(rootPath string, max int, syncDirs, chained bool) *files {
 	return &files{
-		rootPath: rootPath, max: max, syncDirs: syncDirs,
+		rootPath: rootPath, max: max, syncDirs: syncDirs, chain: chainState{on: chained},
 		lru: list.New(), byPath: make(map[string]*list.Element), reported: make(map[string]bool),
 	}
 }
@@ -235,26 +242,37 @@ func (fc *files) openRoot() error {
 // does not lock), so that data's first line is not glued to it: the check
 // must be under the same lock as the write, or another process could
 // append between them. A write cut short (a full disk) leaves no fragment
-// of its own: see cutFragment. It returns the bytes of data written as
-// whole lines.
+// of its own: see cutFragment. With chaining, the lines are chained
+// under the same lock, to the file's actual last link (see link). It
+// returns the bytes of data written as whole lines.
 func (fc *files) append(of *openFile, data []byte) (int, error) {
 	if err := lock(of.f); err != nil {
 		return 0, fmt.Errorf("locking: %w", err)
 	}
 	defer unlock(of.f)
-	if err := endLine(of.f, &of.last); err != nil {
+	size, err := endLine(of.f, &of.last)
+	if err != nil {
 		return 0, fmt.Errorf("checking for a torn line at the end: %w", err)
 	}
-	of.dirty = true
-	n, err := of.f.Write(data)
-	if err == nil || n == 0 {
-		return n, err
-	}
-	whole := bytes.LastIndexByte(data[:n], '\n') + 1
-	if whole < n {
-		if cerr := cutFragment(of.f, int64(n-whole)); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("a fragment of %d bytes stays at the end: %w", n-whole, cerr))
+	out := data
+	if fc.chain.on {
+		if out, err = fc.link(of, data, size); err != nil {
+			return 0, fmt.Errorf("reading the chain's head: %w", err)
 		}
+	}
+	of.dirty = true
+	n, err := of.f.Write(out)
+	whole := n
+	if err != nil && n > 0 {
+		whole = bytes.LastIndexByte(out[:n], '\n') + 1
+		if whole < n {
+			if cerr := cutFragment(of.f, int64(n-whole)); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("a fragment of %d bytes stays at the end: %w", n-whole, cerr))
+			}
+		}
+	}
+	if fc.chain.on {
+		return fc.linked(of, data, size, whole), err
 	}
 	return whole, err
 }
@@ -282,22 +300,22 @@ func cutFragment(f *os.File, frag int64) error {
 	return f.Truncate(end - frag)
 }
 
-// endLine appends a newline when f does not end with one. last is a
-// buffer for the last byte, kept by the caller so that it is not
-// allocated at each write.
-func endLine(f *os.File, last *[1]byte) error {
+// endLine appends a newline when f does not end with one, and returns
+// f's size then. last is a buffer for the last byte, kept by the caller so
+// that it is not allocated at each write.
+func endLine(f *os.File, last *[1]byte) (int64, error) {
 	// Seek, not Stat: the size without building a FileInfo. The offset
 	// does not matter to a file opened with O_APPEND.
 	size, err := f.Seek(0, io.SeekEnd)
 	if err != nil || size == 0 {
-		return err
+		return size, err
 	}
 	if _, err := f.ReadAt(last[:], size-1); err != nil && !errors.Is(err, io.EOF) {
-		return err
+		return size, err
 	}
 	if last[0] == '\n' {
-		return nil
+		return size, nil
 	}
-	_, err = f.Write([]byte{'\n'})
-	return err
+	n, err := f.Write([]byte{'\n'})
+	return size + int64(n), err
 }

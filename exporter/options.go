@@ -22,6 +22,7 @@ type config struct {
 	fsync         Fsync
 	retryInterval time.Duration
 	maxLine       int
+	noChain       bool
 }
 
 func newConfig(opts []Option) config {
