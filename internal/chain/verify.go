@@ -21,6 +21,7 @@ type Day struct {
 	Head      Link // the last link, or the prev given when there is none
 	Start     Link // the link the first linked line follows (Prev when none)
 	Started   bool // the user's chain has begun: a link here or before
+	Open      bool // the last line has no "\n"
 	// With Keep: the offset after each line and the head after it, for
 	// the checkpoints, and the links the next day's first line may name.
 	Ends  []int64
@@ -78,7 +79,9 @@ func Verify(r io.Reader, o Options) (Day, error) {
 			long = nil
 		}
 		d.Lines++
+		n := len(line)
 		line = bytes.TrimSuffix(line, []byte{'\n'})
+		d.Open = len(line) == n
 		d.check(line, &o, &first)
 		if o.Keep {
 			d.Ends = append(d.Ends, off)
