@@ -43,7 +43,7 @@ func writer(spec string) error {
 	n, _ := strconv.Atoi(f[3])
 	off, _ := strconv.Atoi(f[4])
 	batch, _ := strconv.Atoi(f[5])
-	exp, err := exporter.New(f[0], exporter.WithLocation(time.UTC))
+	exp, err := exporter.New(f[0], exporter.WithLocation(time.UTC), exporter.WithChain(os.Getenv("TAMPER_NOCHAIN") == ""))
 	if err != nil {
 		return err
 	}
@@ -209,3 +209,5 @@ func countLines(t *testing.T, root string) int {
 	}))
 	return n
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
