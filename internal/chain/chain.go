@@ -46,7 +46,10 @@ func Next(prev Link, p []byte) Link {
 
 // Hasher computes links reusing one SHA-256 state. The zero value is
 // ready; it is not safe for concurrent use.
-type Hasher struct{ h hash.Hash }
+type Hasher struct {
+	h        hash.Hash
+	prev, in Link // buffers kept here, so the hash's interface calls do not move them to the heap
+}
 
 // Next is the package's Next, without allocating.
 func (hs *Hasher) Next(prev Link, p []byte) Link {
@@ -54,11 +57,11 @@ func (hs *Hasher) Next(prev Link, p []byte) Link {
 		hs.h = sha256.New()
 	}
 	hs.h.Reset()
-	hs.h.Write(prev[:])
+	hs.prev = prev
+	hs.h.Write(hs.prev[:])
 	hs.h.Write(p)
-	var l Link
-	hs.h.Sum(l[:0])
-	return l
+	hs.h.Sum(hs.in[:0])
+	return hs.in
 }
 
 // Append appends line, an unchained JSON object ending with '}', chained

@@ -84,7 +84,11 @@ func openTree(cfg *Config) (*tree, error) {
 	if t.root, err = os.OpenRoot(cfg.Root); err != nil {
 		return nil, fmt.Errorf("audit root: %w", err)
 	}
-	if t.cp, err = os.OpenRoot(cfg.cpDir()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	t.cp, err = os.OpenRoot(cfg.cpDir())
+	if errors.Is(err, fs.ErrNotExist) && cfg.PublicKey == nil {
+		err = nil // no tombstones; without a key, checkpoints are not read
+	}
+	if err != nil {
 		t.root.Close()
 		return nil, fmt.Errorf("checkpoint folder: %w", err)
 	}
