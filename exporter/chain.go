@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -121,7 +122,7 @@ func (fc *files) previousHead(rel string) (chain.Link, error) {
 }
 
 func (fc *files) tailOf(rel string) (chain.Link, bool, error) {
-	f, err := fc.root.Open(rel)
+	f, err := fc.root.OpenFile(rel, os.O_RDONLY|nonBlock, 0)
 	if err != nil {
 		return chain.Link{}, false, err
 	}
