@@ -188,15 +188,17 @@ func floor(b *testing.B, d time.Duration) {
 // time includes writing every line (checked on the exporter).
 //
 // The wait=export row does the same with otelx.WithWaitForExport: each call
-// returns once its line is written.
+// returns once its line is written. The chain=off row writes lines without
+// their hash-chain link (exporter.WithChain(false)).
 func BenchmarkThroughput(b *testing.B) {
-	b.Run("ours", benchThroughput())
-	b.Run("wait=export", benchThroughput(otelx.WithWaitForExport()))
+	b.Run("ours", benchThroughput(true))
+	b.Run("wait=export", benchThroughput(true, otelx.WithWaitForExport()))
+	b.Run("chain=off", benchThroughput(false))
 }
 
-func benchThroughput(opts ...otelx.Option) func(*testing.B) {
+func benchThroughput(chain bool, opts ...otelx.Option) func(*testing.B) {
 	return func(b *testing.B) {
-		exp, err := exporter.New(b.TempDir())
+		exp, err := exporter.New(b.TempDir(), exporter.WithChain(chain))
 		require.NoError(b, err)
 		tp, err := otelx.NewTracerProvider(exp, opts...)
 		require.NoError(b, err)

@@ -89,3 +89,28 @@ func benchExporterBaseline(b *testing.B) {
 	}
 	reportLines(b, benchBatch)
 }
+
+// BenchmarkChain is the cost of the hash chain: the exporter as in
+// BenchmarkExporter/fsync=never, each line linked (the default), against
+// the baseline with WithChain(false).
+func BenchmarkChain(b *testing.B) {
+	for _, bc := range []struct {
+		name string
+		on   bool
+	}{{"baseline", false}, {"on", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			exp, err := exporter.New(b.TempDir(), exporter.WithChain(bc.on))
+			require.NoError(b, err)
+			spans := benchSpans()
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := exp.ExportSpans(ctx, spans); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportLines(b, len(spans))
+			require.NoError(b, exp.Shutdown(ctx))
+		})
+	}
+}

@@ -20,7 +20,9 @@
 // by a timer), and what is given up is counted (Health), never silent.
 // Durability is a choice (WithFsync): by default it is the operating
 // system's, as with the reference module; FsyncBatch and FsyncInterval
-// fsync the files, and the folders of each new day file.
+// fsync the files, and the folders of each new day file. Each line ends
+// with its link in its user's hash chain, which toolaudit verify checks
+// (WithChain; docs/security.md).
 package exporter
 
 import (
@@ -122,7 +124,7 @@ func New(root string, opts ...Option) (*Exporter, error) {
 	c := newConfig(opts)
 	e := &Exporter{
 		cfg:   c,
-		files: newFiles(root, c.maxOpenFiles, c.fsync != FsyncNever),
+		files: newFiles(root, c.maxOpenFiles, c.fsync != FsyncNever, !c.noChain),
 		batch: make(map[fileKey]*chunk),
 		byRel: make(map[string]*chunk),
 		spill: make(map[string]*chunk),

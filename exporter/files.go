@@ -11,6 +11,7 @@ import (
 	"path"
 	"time"
 
+	"github.com/toolaudit/toolaudit/internal/chain"
 	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
@@ -28,6 +29,7 @@ type files struct {
 	busy     map[string]bool // files whose lock another process held too long
 	deadline time.Time       // of the waits for locks in the current export
 	reports  []error         // for the error handler, once the lock is released
+	chain    chainState
 }
 
 // report keeps err for the exporter's error handler, which the Exporter
@@ -39,11 +41,16 @@ type openFile struct {
 	f     *os.File
 	dirty bool    // written since the last fsync
 	last  [1]byte // the file's last byte, read before each write
+	// With chaining: the link of the last line this exporter wrote and
+	// the file's size after it, valid when known.
+	head  chain.Link
+	size  int64
+	known bool
 }
 
-func newFiles(rootPath string, max int, syncDirs bool) *files {
+func newFiles(rootPath string, max int, syncDirs, chained bool) *files {
 	return &files{
-		rootPath: rootPath, max: max, syncDirs: syncDirs,
+		rootPath: rootPath, max: max, syncDirs: syncDirs, chain: chainState{on: chained},
 		lru: list.New(), byPath: make(map[string]*list.Element), reported: make(map[string]bool), busy: make(map[string]bool),
 	}
 }
@@ -249,8 +256,9 @@ func (fc *files) openRoot() error {
 // does not lock), so that data's first line is not glued to it: the check
 // must be under the same lock as the write, or another process could
 // append between them. A write cut short (a full disk) leaves no fragment
-// of its own: see cutFragment. It returns the bytes of data written as
-// whole lines.
+// of its own: see cutFragment. With chaining, the lines are chained
+// under the same lock, to the file's actual last link (see link). It
+// returns the bytes of data written as whole lines.
 func (fc *files) append(of *openFile, data []byte) (int, error) {
 	// A file whose lock was held too long is tried once, without waiting,
 	// until it is free again: a lock held for ever costs one wait, not one
@@ -265,28 +273,37 @@ func (fc *files) append(of *openFile, data []byte) (int, error) {
 	}
 	delete(fc.busy, of.rel)
 	defer unlock(of.f)
-	if err := endLine(of.f, &of.last); err != nil {
+	size, err := endLine(of.f, &of.last)
+	if err != nil {
 		return 0, fmt.Errorf("checking for a torn line at the end: %w", err)
+	}
+	out := data
+	if fc.chain.on {
+		if out, err = fc.link(of, data, size); err != nil {
+			return 0, fmt.Errorf("reading the chain's head: %w", err)
+		}
 	}
 	of.dirty = true
 	if testHookBeforeWrite != nil {
 		testHookBeforeWrite(of.f)
 	}
-	n, err := of.f.Write(data)
-	if err == nil {
-		if err := unglue(of.f, data, &of.last); err != nil {
-			return n, fmt.Errorf("checking that the first line is whole: %w", err)
+	n, err := of.f.Write(out)
+	whole := n
+	switch {
+	case err == nil:
+		if err = unglue(of.f, out, &of.last); err != nil {
+			err = fmt.Errorf("checking that the first line is whole: %w", err)
 		}
-		return n, nil
-	}
-	if n == 0 {
-		return 0, err
-	}
-	whole := bytes.LastIndexByte(data[:n], '\n') + 1
-	if whole < n {
-		if cerr := cutFragment(of.f, int64(n-whole)); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("a fragment of %d bytes stays at the end: %w", n-whole, cerr))
+	case n > 0:
+		whole = bytes.LastIndexByte(out[:n], '\n') + 1
+		if whole < n {
+			if cerr := cutFragment(of.f, int64(n-whole)); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("a fragment of %d bytes stays at the end: %w", n-whole, cerr))
+			}
 		}
+	}
+	if fc.chain.on {
+		return fc.linked(of, data, size, whole), err
 	}
 	return whole, err
 }
@@ -318,57 +335,72 @@ func cutFragment(f *os.File, frag int64) error {
 // torn line and the write, where a writer that does not lock can append.
 var testHookBeforeWrite func(*os.File)
 
-// unglue writes data's first line again when it was glued to part of a
-// line: a writer that does not lock (the reference module, killed in the
-// middle of a line) can append between endLine's check and the write, and
-// readers skip the glued line. The byte before the write tells: the offset
-// an O_APPEND write leaves is its end. The glued line stays, unreadable;
-// the first line is then whole once. A few tries, as the writer may do it
-// again.
-func unglue(f *os.File, data []byte, last *[1]byte) error {
-	first := data[:bytes.IndexByte(data, '\n')+1]
-	if len(first) == 0 {
+// unglue makes sure that out's first line is not glued to part of a line:
+// a writer that does not lock (the reference module, killed in the middle
+// of a line) can append between endLine's check and the write, and readers
+// skip a glued line. The byte before the write tells: the offset an
+// O_APPEND write leaves is its end. When nothing was appended after out,
+// out is cut off, the fragment ended and out written again, so that the
+// fragment is a torn line of its own and out's lines (and links) are
+// whole; when something was, only out's first line is written again. A
+// few tries, as the writer may append again.
+func unglue(f *os.File, out []byte, last *[1]byte) error {
+	if bytes.IndexByte(out, '\n') < 0 {
 		return nil // not whole lines: nothing of ours to tell apart
 	}
-	written := int64(len(data))
 	for range 3 {
 		end, err := f.Seek(0, io.SeekCurrent)
-		if err != nil || end <= written {
+		if err != nil {
 			return err
 		}
-		if _, err := f.ReadAt(last[:], end-written-1); err != nil {
+		start := end - int64(len(out))
+		if start <= 0 {
+			return nil
+		}
+		if _, err := f.ReadAt(last[:], start-1); err != nil {
 			return err
 		}
 		if last[0] == '\n' {
 			return nil
 		}
-		if err := endLine(f, last); err != nil {
+		size, err := f.Seek(0, io.SeekEnd)
+		if err != nil {
 			return err
 		}
-		if _, err := f.Write(first); err != nil {
+		if size == end {
+			err = f.Truncate(start)
+		} else {
+			out = out[:bytes.IndexByte(out, '\n')+1]
+		}
+		if err != nil {
 			return err
 		}
-		written = int64(len(first))
+		if _, err := endLine(f, last); err != nil {
+			return err
+		}
+		if _, err := f.Write(out); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// endLine appends a newline when f does not end with one. last is a
-// buffer for the last byte, kept by the caller so that it is not
-// allocated at each write.
-func endLine(f *os.File, last *[1]byte) error {
+// endLine appends a newline when f does not end with one, and returns
+// f's size then. last is a buffer for the last byte, kept by the caller so
+// that it is not allocated at each write.
+func endLine(f *os.File, last *[1]byte) (int64, error) {
 	// Seek, not Stat: the size without building a FileInfo. The offset
 	// does not matter to a file opened with O_APPEND.
 	size, err := f.Seek(0, io.SeekEnd)
 	if err != nil || size == 0 {
-		return err
+		return size, err
 	}
 	if _, err := f.ReadAt(last[:], size-1); err != nil && !errors.Is(err, io.EOF) {
-		return err
+		return size, err
 	}
 	if last[0] == '\n' {
-		return nil
+		return size, nil
 	}
-	_, err = f.Write([]byte{'\n'})
-	return err
+	n, err := f.Write([]byte{'\n'})
+	return size + int64(n), err
 }

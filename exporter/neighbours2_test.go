@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -15,12 +14,14 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/toolaudit/toolaudit/exporter"
+	"github.com/toolaudit/toolaudit/internal/chain"
 )
 
 // TestFragmentBetweenCheckAndWrite: a writer that does not lock appends
 // part of a line after the check for a torn line and before our write, so
 // our first line is glued to it; the exporter sees it (the byte before its
-// write is not a newline) and writes that line again, whole. It was lost.
+// write is not a newline), cuts its write off, ends the fragment and
+// writes again, so the lines and their links are whole. It was lost.
 func TestFragmentBetweenCheckAndWrite(t *testing.T) {
 	root := t.TempDir()
 	exp, err := exporter.New(root, exporter.WithLocation(time.UTC))
@@ -39,9 +40,17 @@ func TestFragmentBetweenCheckAndWrite(t *testing.T) {
 	require.NoError(t, exp.Shutdown(ctx))
 	lines := readLines(t, filepath.Join(root, "amy", "tool_audit", "2026-03-04.jsonl"))
 	require.Len(t, lines, 3)
-	assert.True(t, strings.HasPrefix(lines[0], `{"ts": "2026-{"ts":`), "the glued line stays: %s", lines[0])
-	assert.Contains(t, lines[1], `"tool":"second"`)
-	assert.Contains(t, lines[2], `"tool":"first"`, "written again, whole")
+	assert.Equal(t, `{"ts": "2026-`, lines[0], "the fragment stays, a torn line of its own")
+	assert.Contains(t, lines[1], `"tool":"first"`, "written again, whole")
+	assert.Contains(t, lines[2], `"tool":"second"`)
+	f, err := os.Open(filepath.Join(root, "amy", "tool_audit", "2026-03-04.jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	day, err := chain.Verify(f, chain.Options{})
+	require.NoError(t, err)
+	assert.Zero(t, day.Fail, "the chain holds: %s", day.Reason)
+	assert.Equal(t, 1, day.Torn)
+	assert.Equal(t, 2, day.Chained)
 }
 
 // TestRenamedDayFile: a day file renamed away while open (logrotate

@@ -24,6 +24,7 @@ type config struct {
 	retryInterval time.Duration
 	maxLine       int
 	mp            metric.MeterProvider
+	noChain       bool
 }
 
 func newConfig(opts []Option) config {

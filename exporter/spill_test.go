@@ -21,7 +21,8 @@ func TestSpillOverflowKeepsWhatFits(t *testing.T) {
 	ctx := context.Background()
 	spans := bigBatch(300, "jill") // lines of one length, about 450 bytes
 	probe := t.TempDir()
-	pexp, err := exporter.New(probe, exporter.WithLocation(time.UTC))
+	// The spill holds lines before they are chained.
+	pexp, err := exporter.New(probe, exporter.WithLocation(time.UTC), exporter.WithChain(false))
 	require.NoError(t, err)
 	require.NoError(t, pexp.ExportSpans(ctx, spans[:1]))
 	st, err := os.Stat(filepath.Join(probe, "jill", "tool_audit", "2026-03-04.jsonl"))

@@ -38,6 +38,7 @@ type Entry struct {
 	TraceID       string          // trace_id, hex; "" when unknown
 	SpanID        string          // span_id, hex; "" when unknown
 	CallID        string          // call_id: the model's call id; "" when unknown
+	Chain         string          // chain: the line's link in its user's hash chain, hex; "" when none
 }
 
 // NoDuration is the Duration of an entry whose line has no duration_ms, as
@@ -101,6 +102,11 @@ func (e *Entry) AppendJSON(b []byte) []byte {
 		b = append(b, `,"call_id":`...)
 		b = jsonw.AppendString(b, e.CallID)
 	}
+	if e.Chain != "" {
+		// Last: the link is over the line's bytes before it.
+		b = append(b, `,"chain":`...)
+		b = jsonw.AppendString(b, e.Chain)
+	}
 	return append(b, '}')
 }
 
@@ -145,6 +151,7 @@ type wireEntry struct {
 	TraceID       string `json:"trace_id"`
 	SpanID        string `json:"span_id"`
 	CallID        string `json:"call_id"`
+	Chain         string `json:"chain"`
 }
 
 // Parse parses one audit line, unknown fields ignored. A ts without UTC
@@ -176,6 +183,7 @@ func Parse(line []byte, loc *time.Location) (Entry, error) {
 		TraceID:       w.TraceID,
 		SpanID:        w.SpanID,
 		CallID:        w.CallID,
+		Chain:         w.Chain,
 	}
 	if string(e.Args) == "null" {
 		e.Args = nil

@@ -22,6 +22,7 @@ const (
 	fTraceID
 	fSpanID
 	fCallID
+	fChain
 )
 
 // parseFast decodes the common shape of an audit line (ours and the
@@ -42,7 +43,7 @@ func parseFast(line []byte, w *wireEntry) bool {
 		dst      *string
 		from, to int
 	}
-	var parts [10]part // the string fields, each seen at most once
+	var parts [11]part // the string fields, each seen at most once
 	n := 0
 	i := jsonw.SkipSpace(line, 0)
 	if i >= len(line) || line[i] != '{' {
@@ -93,6 +94,8 @@ func parseFast(line []byte, w *wireEntry) bool {
 			bit, dst = fSpanID, &w.SpanID
 		case "call_id":
 			bit, dst = fCallID, &w.CallID
+		case "chain":
+			bit, dst = fChain, &w.Chain
 		case "args":
 			bit = fArgs
 		case "result_chars":

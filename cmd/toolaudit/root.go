@@ -98,6 +98,7 @@ under {root}/{user}/tool_audit/YYYY-MM-DD.jsonl.`,
 	pf.StringVar(&a.color, "color", "auto", "colours: auto, always or never")
 	root.AddCommand(a.usersCommand(), a.recentCommand(), a.dayCommand(), a.followCommand(), a.statsCommand())
 	root.AddCommand(a.serveCommand()) // serve.go
+	root.AddCommand(a.tamperCommands()...)
 	return root
 }
 

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package exporter
+
+const nonBlock = 0

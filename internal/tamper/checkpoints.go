@@ -1,0 +1,114 @@
+package tamper
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+
+	"github.com/toolaudit/toolaudit/internal/layout"
+)
+
+// checkCheckpoints compares the file with each of its checkpoints: the
+// first Bytes bytes must be Lines lines whose chain ends at Head.
+func (t *tree) checkCheckpoints(st *dayState) (int, string) {
+	d := &st.d
+	from := 1 // the first line the checkpoint covers that the one before did not
+	for _, c := range st.cps {
+		switch {
+		case c.Lines > d.Lines || (c.Lines == d.Lines && d.Open):
+			return min(d.Lines, c.Lines) + 1, fmt.Sprintf("the file has %d whole lines; it was sealed with %d at %s (lines deleted or the end cut)", d.Lines-b2i(d.Open), c.Lines, c.SealedAt)
+		case c.Lines > 0 && d.Ends[c.Lines-1] != c.Bytes:
+			return from, fmt.Sprintf("lines %d to %d are not the %d bytes sealed at %s", from, c.Lines, c.Bytes, c.SealedAt)
+		case c.Lines > 0 && d.Heads[c.Lines-1].String() != c.Head:
+			return from, fmt.Sprintf("lines %d to %d do not chain to the head sealed at %s (rewritten)", from, c.Lines, c.SealedAt)
+		}
+		from = c.Lines + 1
+	}
+	return 0, ""
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// readSigned reads st's checkpoints (with a public key) and tombstone.
+func (t *tree) readSigned(st *dayState) error {
+	if t.cp == nil {
+		return nil
+	}
+	pub := t.cfg.PublicKey
+	rel := st.row.User + "/" + st.row.Day
+	data, err := readSmall(t.cp, rel+tombExt)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if err == nil {
+		tomb, err := parseTombstone(data, pub)
+		if err == nil && (tomb.User != st.row.User || tomb.Day != st.row.Day) {
+			err = errors.New("it names another user or day")
+		}
+		if err != nil {
+			st.fault = "tombstone: " + err.Error()
+		} else {
+			st.tomb = &tomb
+		}
+	}
+	if pub == nil {
+		return nil
+	}
+	f, err := t.cp.OpenFile(rel+layout.Ext, os.O_RDONLY|nonBlock, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, 64<<20))
+	prev := ""
+	for n := 1; sc.Scan(); n++ {
+		c, err := parseCheckpoint(sc.Bytes(), pub)
+		switch {
+		case err != nil:
+		case c.User != st.row.User || c.Day != st.row.Day:
+			err = errors.New("it names another user or day")
+		case c.Prev != prev:
+			err = errors.New("its prev does not match the checkpoint before (one removed or reordered)")
+		case len(st.cps) > 0 && (c.Lines <= st.cps[len(st.cps)-1].Lines || c.Bytes <= st.cps[len(st.cps)-1].Bytes):
+			err = errors.New("it seals fewer lines or bytes than the one before")
+		}
+		if err != nil {
+			if st.fault == "" {
+				st.fault, st.line = fmt.Sprintf("checkpoint %d of %s: %v", n, path.Join(st.row.User, st.row.Day+layout.Ext), err), c.Lines
+			}
+			return nil
+		}
+		st.cps = append(st.cps, c)
+		prev = digest(c.signed)
+	}
+	if err := sc.Err(); err != nil && st.fault == "" {
+		st.fault = "checkpoint file: " + err.Error()
+	}
+	return nil
+}
+
+// readSmall reads a file of at most 64 KiB through r, refusing anything but
+// a regular file.
+func readSmall(r *os.Root, rel string) ([]byte, error) {
+	f, err := r.OpenFile(rel, os.O_RDONLY|nonBlock, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", rel)
+	}
+	return io.ReadAll(io.LimitReader(f, 64<<10))
+}
