@@ -87,9 +87,10 @@ func (fc *files) head(of *openFile, size int64) (chain.Link, error) {
 }
 
 // previousHead returns the last link of the newest day file of rel's user
-// before rel's day that has one, or the zero link.
+// before rel's day that has one, or the user's genesis link.
 func (fc *files) previousHead(rel string) (chain.Link, error) {
 	dir, name := path.Split(rel)
+	user, _, _ := strings.Cut(rel, "/")
 	d, err := fc.root.Open(path.Clean(dir))
 	if err != nil {
 		return chain.Link{}, err
@@ -118,7 +119,7 @@ func (fc *files) previousHead(rel string) (chain.Link, error) {
 			return l, err
 		}
 	}
-	return chain.Link{}, nil
+	return chain.Genesis(user), nil
 }
 
 func (fc *files) tailOf(rel string) (chain.Link, bool, error) {

@@ -18,13 +18,15 @@ import (
 	"github.com/toolaudit/toolaudit/record"
 )
 
-// verifyFile checks a day file's chain from the zero link.
+// verifyFile checks a day file, {root}/{user}/tool_audit/{day}.jsonl,
+// as its user's first day: its chain starts from the user's genesis link.
 func verifyFile(t *testing.T, path string) chain.Day {
 	t.Helper()
 	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
-	d, err := chain.Verify(f, chain.Options{})
+	user := filepath.Base(filepath.Dir(filepath.Dir(path)))
+	d, err := chain.Verify(f, chain.Options{Prev: chain.Genesis(user)})
 	require.NoError(t, err)
 	return d
 }

@@ -104,8 +104,8 @@ func TestExactLines(t *testing.T) {
 
 	got := readLines(t, filepath.Join(root, "alice", "tool_audit", "2026-11-27.jsonl"))
 	assert.Equal(t, []string{
-		`{"ts":"2026-11-27T09:30:00+01:00","user":"alice","engine":"anthropic","model":"claude","tool":"search","args":{"q":"café <b>"},"status":"ok","result_chars":5,"result_snippet":"hello","duration_ms":1.5,"trace_id":"ab000100000000000000000000000000","span_id":"cd00010000000000","call_id":"toolu_01","chain":"7baf94294f3be24e34d457383822d288611fec462607ece2383600173edca8d6"}`,
-		`{"ts":"2026-11-27T09:30:01+01:00","user":"alice","engine":"anthropic","model":"claude","tool":"rm","args":{},"status":"denied","result_chars":5,"result_snippet":"hello","duration_ms":1.5,"trace_id":"ab000200000000000000000000000000","span_id":"cd00020000000000","chain":"9e5c0cb1f69e12b5816b2659966732ec424ff0ad0226ea70e434f55e20e0fa05"}`,
+		`{"ts":"2026-11-27T09:30:00+01:00","user":"alice","engine":"anthropic","model":"claude","tool":"search","args":{"q":"café <b>"},"status":"ok","result_chars":5,"result_snippet":"hello","duration_ms":1.5,"trace_id":"ab000100000000000000000000000000","span_id":"cd00010000000000","call_id":"toolu_01","chain":"d87aaf556ed4dec0280cedfb660d207db32f1c7541d066d59f9701f082a9d0db"}`,
+		`{"ts":"2026-11-27T09:30:01+01:00","user":"alice","engine":"anthropic","model":"claude","tool":"rm","args":{},"status":"denied","result_chars":5,"result_snippet":"hello","duration_ms":1.5,"trace_id":"ab000200000000000000000000000000","span_id":"cd00020000000000","chain":"e87365d90e2616f85744fbdd62c168288b06e43764f236c84f93865021785573"}`,
 	}, got)
 	assert.Equal(t, uint64(2), exp.Health().LinesWritten)
 
@@ -165,7 +165,7 @@ func TestForeignToolSpanAndMissingUser(t *testing.T) {
 	require.NoError(t, exp.ExportSpans(context.Background(), tracetest.SpanStubs{foreign, noUser, badUser}.Snapshots()))
 
 	got := readLines(t, filepath.Join(root, "carol", "tool_audit", "2026-01-02.jsonl"))
-	assert.Equal(t, `{"ts":"2026-01-02T03:04:05+00:00","user":"carol","engine":"","model":"","tool":"fetch","args":{},"status":"error","result_chars":0,"result_snippet":"","duration_ms":1,"trace_id":"00000000000000000000000000000000","span_id":"0000000000000000","chain":"9112d95c3187e97f6dc671b59e85dee1fd1362955d257a4b09607ef265bd13b6"}`, got[0])
+	assert.Equal(t, `{"ts":"2026-01-02T03:04:05+00:00","user":"carol","engine":"","model":"","tool":"fetch","args":{},"status":"error","result_chars":0,"result_snippet":"","duration_ms":1,"trace_id":"00000000000000000000000000000000","span_id":"0000000000000000","chain":"083d03a237c4166303032560396f1067bd8b43cc5d57c16c7020ab2282c92361"}`, got[0])
 
 	un := readLines(t, filepath.Join(root, exporter.Unattributed, "tool_audit", "2026-01-02.jsonl"))
 	require.Len(t, un, 2, "no span is dropped for want of a valid user")

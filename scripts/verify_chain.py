@@ -23,7 +23,11 @@ SUFFIX_LEN = len(SUFFIX) + 64 + 2
 HEX = re.compile(rb"[0-9a-f]{64}\Z")
 USER = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}\Z")
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-ZERO = bytes(32)
+
+
+def genesis(user):
+    """The link a user's chain starts from."""
+    return hashlib.sha256(b"toolaudit chain v1\x00" + user.encode()).digest()
 
 
 def split(line):
@@ -120,7 +124,7 @@ def main():
         for n in names(os.path.join(cp, user)):
             if n.endswith(".tombstone.json") and valid_day(n[:-15]):
                 days.add(n[:-15])
-        prev, alt, started = ZERO, [], False
+        prev, alt, started = genesis(user), [], False
         for day in sorted(days):
             row = dict(user=user, day=day)
             try:
@@ -134,8 +138,8 @@ def main():
                         tomb = json.loads(f.read())
                 except FileNotFoundError:
                     continue
-                prev, alt = bytes.fromhex(tomb["head"]), [ZERO]
-                started = started or prev != ZERO
+                prev, alt = bytes.fromhex(tomb["head"]), [genesis(user)]
+                started = started or prev != genesis(user)
                 row.update(status="retained", lines=tomb["lines"], line=0)
             else:
                 d = verify_day(data, prev, alt, started)

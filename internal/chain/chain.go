@@ -15,8 +15,25 @@ import (
 )
 
 // Link is one link of the chain: the SHA-256 of the previous link and a
-// line's bytes before its chain field. The zero Link starts a user's chain.
+// line's bytes before its chain field. A user's chain starts from
+// Genesis(user).
 type Link [sha256.Size]byte
+
+// genesisTag is what Genesis hashes before the user's name.
+const genesisTag = "toolaudit chain v1\x00"
+
+// Genesis returns the link a user's chain starts from: SHA-256 of
+// "toolaudit chain v1", a zero byte, then user, the name of the user's
+// folder under the root. So a user's first day file does not verify as
+// another user's.
+func Genesis(user string) Link {
+	h := sha256.New()
+	h.Write([]byte(genesisTag))
+	h.Write([]byte(user))
+	var l Link
+	h.Sum(l[:0])
+	return l
+}
 
 // String is the link in lowercase hex, as lines carry it.
 func (l Link) String() string { return hex.EncodeToString(l[:]) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,6 +36,27 @@ func TestAppendAndSplit(t *testing.T) {
 	} {
 		_, _, ok := chain.Split([]byte(bad))
 		assert.False(t, ok, bad)
+	}
+}
+
+// TestGenesis: the links users' chains start from, as computed outside
+// Go (python3: hashlib.sha256(b"toolaudit chain v1\x00" + user).hexdigest()).
+func TestGenesis(t *testing.T) {
+	for user, want := range map[string]string{
+		"alice":         "dfbc98958e075cfeae39a89b732f10fa467e5416b4fe701ac520143c995289c9",
+		"bob":           "6c61cad0ea306000938968cace57d5595acf486189dd8ca6c91b65e6344ae75c",
+		"@unattributed": "f6cb56c755b55aa3280d982648185c595cccd3468637a59b9be02671331beb9e",
+	} {
+		assert.Equal(t, want, chain.Genesis(user).String(), user)
+	}
+
+	// alice's first day does not verify as bob's.
+	var h chain.Hasher
+	line, _ := h.Append(nil, chain.Genesis("alice"), []byte(`{"ts":"2026-11-27T09:30:00+01:00","user":"alice"}`))
+	for user, fail := range map[string]int{"alice": 0, "bob": 1} {
+		d, err := chain.Verify(bytes.NewReader(line), chain.Options{Prev: chain.Genesis(user)})
+		require.NoError(t, err)
+		assert.Equal(t, fail, d.Fail, user)
 	}
 }
 
@@ -73,13 +95,15 @@ func TestTail(t *testing.T) {
 // Verify ends on is the one Tail finds reading backwards.
 func FuzzVerify(f *testing.F) {
 	var h chain.Hasher
-	a, l := h.Append(nil, chain.Link{}, []byte(`{"ts":"2026-11-27T09:30:00+01:00","user":"alice","args":{}}`))
+	genesis := chain.Genesis("alice")
+	a, l := h.Append(nil, genesis, []byte(`{"ts":"2026-11-27T09:30:00+01:00","user":"alice","args":{}}`))
 	b, _ := h.Append(nil, l, []byte(`{"ts":"2026-11-27T09:30:01+01:00","user":"alice","args":{"q":NaN}}`))
 	f.Add(append(append(append(a, '\n'), b...), '\n'))
 	f.Add([]byte("{}\n{\"ts\":\n\n"))
 	f.Add(append([]byte("{\"x\":1}\n"), b...))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		d, err := chain.Verify(bytes.NewReader(data), chain.Options{Alt: []chain.Link{{}, {1}}, Keep: true})
+		o := chain.Options{Prev: genesis, Alt: []chain.Link{chain.Genesis("bob"), {1}}, Keep: true}
+		d, err := chain.Verify(bytes.NewReader(data), o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,6 +119,9 @@ func FuzzVerify(f *testing.F) {
 		}
 		if ok != (d.Chained > 0) || (ok && tail != d.Head) {
 			t.Fatalf("Tail %x %v, Verify's head %x after %d linked lines", tail, ok, d.Head, d.Chained)
+		}
+		if d.Start != genesis && !slices.Contains(o.Alt, d.Start) {
+			t.Fatalf("the file starts from %x: neither Prev nor an Alt", d.Start)
 		}
 	})
 }

@@ -32,12 +32,12 @@ type Day struct {
 
 // Options are what Verify needs from the days before.
 type Options struct {
-	// Prev is the head of the user's previous days (zero for none).
+	// Prev is the head of the user's previous days, Genesis(user) for none.
 	Prev Link
 	// Alt are other links the file's first link may follow: the earlier
 	// links of the previous day file and the link that file started from
-	// (lines written to it after this file began), and the zero link
-	// after days removed by retention.
+	// (lines written to it after this file began), and the user's genesis
+	// link after days removed by retention.
 	Alt []Link
 	// Started says that an earlier day had a link: from there on, a line
 	// without one is not legacy.

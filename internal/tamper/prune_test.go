@@ -100,3 +100,24 @@ func TestTornAndLegacyNoFalseAlarm(t *testing.T) {
 	assert.Equal(t, "legacy 0", v["dave 2026-11-25"])
 	assert.Equal(t, "ok 0", v["dave 2026-11-26"])
 }
+
+// TestWrittenAfterEveryDayPruned: a writer that finds no earlier day file
+// on disk, every one pruned, starts the next day from the user's genesis
+// link; that is no alarm, and another user's such day put in its place is.
+func TestWrittenAfterEveryDayPruned(t *testing.T) {
+	root := writeTree(t)
+	priv, pub := newKey(t)
+	assert.Len(t, prune(t, root, priv, "2026-11-28"), 9)
+	require.NoError(t, startWriter(t, root, "alice,bob", "2026-11-29", 10, 5000000, 3).Wait())
+	want := allOK("retained")
+	want["alice 2026-11-29"], want["bob 2026-11-29"] = "ok 0", "ok 0"
+	assert.Equal(t, want, verdicts(t, tamper.Config{Root: root}), "chains only")
+	assert.Len(t, seal(t, root, priv), 2)
+	assert.Equal(t, want, verdicts(t, tamper.Config{Root: root, PublicKey: pub}), "with the key")
+
+	data, err := os.ReadFile(dayPath(root, "bob", "2026-11-29"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(dayPath(root, "alice", "2026-11-29"), data, 0o600))
+	want["alice 2026-11-29"] = "tampered 1"
+	assert.Equal(t, want, verdicts(t, tamper.Config{Root: root}))
+}

@@ -65,6 +65,7 @@ func TestPythonVerifierAgrees(t *testing.T) {
 	priv, _ := newKey(t)
 	prune(t, pruned, priv, "2026-11-27")
 	trees["pruned"] = pruned
+	trees["only days swapped"] = onlyDaysSwapped(t)
 
 	for name, root := range trees {
 		t.Run(name, func(t *testing.T) {

@@ -94,6 +94,11 @@ func t1Changes() []t1Change {
 		{"the first day deleted", func(t *testing.T, root string) {
 			require.NoError(t, os.Remove(dayPath(root, u, "2026-11-25")))
 		}, map[string]string{u + " 2026-11-25": "", u + " " + d: "tampered 1"}},
+		{"the first day replaced by another user's first day", func(t *testing.T, root string) {
+			data, err := os.ReadFile(dayPath(root, "alice", "2026-11-25"))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(dayPath(root, u, "2026-11-25"), data, 0o600))
+		}, map[string]string{u + " 2026-11-25": "tampered 1", u + " " + d: "tampered 1"}},
 		{"a file replaced by another user's", func(t *testing.T, root string) {
 			data, err := os.ReadFile(dayPath(root, "alice", d))
 			require.NoError(t, err)
@@ -119,4 +124,27 @@ func TestEditsDetected(t *testing.T) {
 			assert.Equal(t, want, verdicts(t, tamper.Config{Root: root}))
 		})
 	}
+}
+
+// onlyDaysSwapped writes one day for alice and bob, then swaps their day
+// files: each is a valid chain of its own user's first day.
+func onlyDaysSwapped(t *testing.T) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "home")
+	require.NoError(t, startWriter(t, root, "alice,bob", "2026-11-25", 40, 0, 7).Wait())
+	a, b := dayPath(root, "alice", "2026-11-25"), dayPath(root, "bob", "2026-11-25")
+	require.Equal(t, map[string]string{"alice 2026-11-25": "ok 0", "bob 2026-11-25": "ok 0"}, verdicts(t, tamper.Config{Root: root}))
+	tmp := a + ".swap"
+	require.NoError(t, os.Rename(a, tmp))
+	require.NoError(t, os.Rename(b, a))
+	require.NoError(t, os.Rename(tmp, b))
+	return root
+}
+
+// TestOnlyDaySwapDetected: a user's only day file swapped with another
+// user's is reported on that user, day and line, though no later day
+// exists: each user's chain starts from its own genesis link.
+func TestOnlyDaySwapDetected(t *testing.T) {
+	root := onlyDaysSwapped(t)
+	assert.Equal(t, map[string]string{"alice 2026-11-25": "tampered 1", "bob 2026-11-25": "tampered 1"}, verdicts(t, tamper.Config{Root: root}))
 }

@@ -186,7 +186,8 @@ func (t *tree) walkUser(user string, fn func(*dayState) error) error {
 	if err != nil {
 		return err
 	}
-	var prev chain.Link
+	genesis := chain.Genesis(user)
+	prev := genesis
 	var alt []chain.Link
 	started := false
 	for _, day := range days {
@@ -211,15 +212,17 @@ func (t *tree) walkUser(user string, fn func(*dayState) error) error {
 		case errors.Is(err, fs.ErrNotExist):
 			if st.tomb != nil {
 				head, _ := chain.ParseLink(st.tomb.Head)
-				prev, alt = head, append(alt[:0], chain.Link{})
-				started = started || head != chain.Link{}
+				// A writer that finds no earlier day file on disk starts
+				// the next day from the genesis link.
+				prev, alt = head, append(alt[:0], genesis)
+				started = started || head != genesis
 				st.row.Status, st.row.Lines = Retained, st.tomb.Lines
 				st.row.Reason = "removed by retention at " + st.tomb.PrunedAt
 			} else if n := len(st.cps); n > 0 {
 				last := st.cps[n-1]
 				head, _ := chain.ParseLink(last.Head)
 				prev, alt = head, alt[:0]
-				started = started || head != chain.Link{}
+				started = started || head != genesis
 				st.row.Status, st.row.Lines = Tampered, last.Lines
 				st.row.Reason = fmt.Sprintf("the day file is missing; it was sealed with %d lines at %s", last.Lines, last.SealedAt)
 			} else if st.fault == "" {
