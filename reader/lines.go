@@ -19,11 +19,11 @@ const (
 )
 
 // skipLimit is how far a line longer than max may run before a reader
-// gives up the rest of its file: 4 times max, and at least 256 MiB. A hole
+// gives up the rest of its file: 4 times max, and at least 16 MiB. A hole
 // planted in a file (a sparse terabyte of zeros, no newline) would
 // otherwise be scanned to its end. No writer writes such lines: the
 // exporter caps them at 64 KiB.
-func skipLimit(longest int) int64 { return max(4*int64(longest), 256<<20) }
+func skipLimit(longest int) int64 { return max(4*int64(longest), 16<<20) }
 
 // errLongLine is the error of a line running past skipLimit.
 func errLongLine(limit, at int64) error {
