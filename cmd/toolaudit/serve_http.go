@@ -69,7 +69,7 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /live", s.live)
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, http.StatusNotFound, "no such page: "+r.URL.Path)
+		s.fail(w, http.StatusNotFound, "no such page: "+r.URL.Path)
 	})
 	return s.guard(mux)
 }
@@ -90,16 +90,16 @@ func (s *server) guard(next http.Handler) http.Handler {
 		if s.creds != nil {
 			if !s.creds.match(r) {
 				h.Set("WWW-Authenticate", `Basic realm="toolaudit", charset="UTF-8"`)
-				s.fail(w, r, http.StatusUnauthorized, "authentication required")
+				s.fail(w, http.StatusUnauthorized, "authentication required")
 				return
 			}
 		} else if host := hostOnly(r.Host); !isLoopbackHost(host) {
-			s.fail(w, r, http.StatusForbidden, "this server answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "+r.Host)
+			s.fail(w, http.StatusForbidden, "this server answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "+r.Host)
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.URL.Path != "/csp-report" {
 			h.Set("Allow", "GET, HEAD")
-			s.fail(w, r, http.StatusMethodNotAllowed, "read-only: method "+r.Method+" not allowed")
+			s.fail(w, http.StatusMethodNotAllowed, "read-only: method "+r.Method+" not allowed")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -143,7 +143,7 @@ func (s *server) render(w http.ResponseWriter, status int, name string, p page) 
 }
 
 // fail answers with an error page naming the problem.
-func (s *server) fail(w http.ResponseWriter, _ *http.Request, status int, problem string) {
+func (s *server) fail(w http.ResponseWriter, status int, problem string) {
 	s.render(w, status, "error", page{Title: http.StatusText(status), Data: struct {
 		Status  int
 		Problem string

@@ -36,11 +36,11 @@ func (s *server) live(w http.ResponseWriter, r *http.Request) {
 	for e, err := range seq {
 		if err != nil {
 			if errors.Is(err, reader.ErrInvalidUser) {
-				s.fail(w, r, http.StatusBadRequest, err.Error())
+				s.fail(w, http.StatusBadRequest, err.Error())
 				return
 			}
 			if warns, err = userWarnings(warns, err); err != nil {
-				s.fail(w, r, http.StatusInternalServerError, err.Error())
+				s.fail(w, http.StatusInternalServerError, err.Error())
 				return
 			}
 			continue
@@ -59,7 +59,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	var users []string
 	if u := r.URL.Query().Get("user"); u != "" {
 		if _, err := s.r.Days(ctx, u); errors.Is(err, reader.ErrInvalidUser) {
-			s.fail(w, r, http.StatusBadRequest, err.Error())
+			s.fail(w, http.StatusBadRequest, err.Error())
 			return
 		}
 		users = []string{u}
