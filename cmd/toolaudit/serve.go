@@ -81,12 +81,13 @@ func (a *app) newServer(o serveOptions) (http.Handler, error) {
 		return nil, usageError{err}
 	}
 	s := &server{
-		r:        reader.New(a.root, reader.WithClock(a.env.now)),
-		now:      a.env.now,
-		traceURL: o.traceURL,
-		poll:     o.poll,
-		creds:    creds,
-		log:      a.env.stderr,
+		r:         reader.New(a.root, reader.WithClock(a.env.now)),
+		now:       a.env.now,
+		traceURL:  o.traceURL,
+		poll:      o.poll,
+		creds:     creds,
+		log:       a.env.stderr,
+		checkRoot: a.checkRoot,
 	}
 	return s.handler(), nil
 }

@@ -29,13 +29,15 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 
 // server is the state of serve: read-only, safe for concurrent requests.
 type server struct {
-	r        *reader.Reader
-	now      func() time.Time
-	traceURL string
-	poll     time.Duration
-	creds    *credentials // nil: no authentication (loopback only)
-	log      io.Writer
-	pages    map[string]*template.Template
+	r         *reader.Reader
+	now       func() time.Time
+	traceURL  string
+	poll      time.Duration
+	creds     *credentials // nil: no authentication (loopback only)
+	log       io.Writer
+	pages     map[string]*template.Template
+	checkRoot func() error  // the root's state, for the live stream's warning
+	streams   chan struct{} // a token per /events stream open, liveMax at most
 }
 
 // credentials are the basic-auth user and password, kept as hashes so
@@ -54,6 +56,7 @@ func (c *credentials) match(r *http.Request) bool {
 
 func (s *server) handler() http.Handler {
 	s.pages = parsePages()
+	s.streams = make(chan struct{}, liveMax)
 	static, _ := fs.Sub(webFiles, "web/static")
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
