@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/toolaudit/toolaudit/reader"
@@ -36,7 +37,10 @@ type server struct {
 	creds     *credentials // nil: no authentication (loopback only)
 	log       io.Writer
 	pages     map[string]*template.Template
-	checkRoot func() error  // the root's state, for the live stream's warning
+	checkRoot func() error // the root's state, for the live stream's warning
+	cspMu     sync.Mutex
+	cspWindow time.Time     // the start of the minute counted
+	cspLogged int           // reports in that minute
 	streams   chan struct{} // a token per /events stream open, liveMax at most
 }
 
@@ -72,7 +76,7 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /live", s.live)
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, http.StatusNotFound, "no such page: "+r.URL.Path)
+		s.fail(w, http.StatusNotFound, "no such page: "+cut(sanitize(r.URL.Path), 100))
 	})
 	return s.guard(mux)
 }
@@ -97,12 +101,12 @@ func (s *server) guard(next http.Handler) http.Handler {
 				return
 			}
 		} else if host := hostOnly(r.Host); !isLoopbackHost(host) {
-			s.fail(w, http.StatusForbidden, "this server answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "+r.Host)
+			s.fail(w, http.StatusForbidden, "this server answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "+cut(sanitize(r.Host), 100))
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.URL.Path != "/csp-report" {
 			h.Set("Allow", "GET, HEAD")
-			s.fail(w, http.StatusMethodNotAllowed, "read-only: method "+r.Method+" not allowed")
+			s.fail(w, http.StatusMethodNotAllowed, "read-only: method "+cut(sanitize(r.Method), 20)+" not allowed")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -116,10 +120,27 @@ func hostOnly(hostport string) string {
 	return strings.Trim(hostport, "[]")
 }
 
-// cspReport logs the violation reports browsers send, one line each.
+// cspReportsPerMinute bounds the reports logged: any page can post them,
+// cross-site too.
+const cspReportsPerMinute = 10
+
+// cspReport logs the violation reports browsers send, one line each, at
+// most cspReportsPerMinute a minute; a body over 8 KiB is cut.
 func (s *server) cspReport(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(io.LimitReader(r.Body, 8<<10))
-	log.New(s.log, "", 0).Printf("toolaudit: serve: CSP violation reported: %s", sanitize(string(b)))
+	b, _ := io.ReadAll(io.LimitReader(http.MaxBytesReader(w, r.Body, 8<<10), 8<<10))
+	s.cspMu.Lock()
+	if now := time.Now(); now.Sub(s.cspWindow) >= time.Minute {
+		s.cspWindow, s.cspLogged = now, 0
+	}
+	s.cspLogged++
+	n := s.cspLogged
+	s.cspMu.Unlock()
+	switch {
+	case n <= cspReportsPerMinute:
+		log.New(s.log, "", 0).Printf("toolaudit: serve: CSP violation reported: %s", cut(sanitize(string(b)), 2000))
+	case n == cspReportsPerMinute+1:
+		log.New(s.log, "", 0).Printf("toolaudit: serve: more than %d CSP violation reports this minute: not logging the rest", cspReportsPerMinute)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 

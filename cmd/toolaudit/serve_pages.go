@@ -84,7 +84,7 @@ func (s *server) userRow(ctx context.Context, u string, now time.Time) (userRow,
 	row.Days = len(days)
 	newest, perr := time.ParseInLocation("2006-01-02", days[len(days)-1], now.Location())
 	if perr != nil {
-		return row, err
+		return row, errors.Join(err, perr)
 	}
 	q := reader.Query{Days: daysSince(newest, now), Limit: 1}
 	today := q.Days == 1
