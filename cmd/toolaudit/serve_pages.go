@@ -118,26 +118,14 @@ func (s *server) userRow(ctx context.Context, u string, now time.Time) (userRow,
 	return row, errors.Join(errs...)
 }
 
-func isUserError(err error) bool {
-	var ue *reader.UserError
-	return errors.As(err, &ue)
-}
-
-// userWarnings adds the refused users that err holds to warns, and
-// returns the other errors, joined.
+// userWarnings adds the refused users that err holds to warns, one line
+// each, and returns the other errors, joined.
 func userWarnings(warns []string, err error) ([]string, error) {
-	if err == nil {
-		return warns, nil
+	refused, others := splitUserErrors(err)
+	for _, e := range refused {
+		warns = append(warns, oneLine(e.Error()))
 	}
-	var others []error
-	for _, e := range flatten(err) {
-		if isUserError(e) {
-			warns = append(warns, oneLine(e.Error()))
-		} else {
-			others = append(others, e)
-		}
-	}
-	return warns, errors.Join(others...)
+	return warns, others
 }
 
 // listData is what the recent and day pages show.
