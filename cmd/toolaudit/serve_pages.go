@@ -245,8 +245,10 @@ const servedDays = 3660
 // call shows the entries of user with the ts, tool, call id and span id of
 // the query. Its cost does not depend on the ts: it reads the day file of
 // the ts (and the neighbouring day's when the ts is within callDisorder of
-// midnight), each until a line past the ts; a ts out of the period served
-// is a 404 without reading.
+// midnight), whole: a line's ts is when its call started, so a long call
+// is written after shorter ones that started later, and no line says that
+// the rest of the file is past the ts. A ts out of the period served is a
+// 404 without reading.
 func (s *server) call(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	user := r.PathValue("user")
@@ -292,9 +294,6 @@ func (s *server) call(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 				continue
-			}
-			if e.Time.After(hi) {
-				break // the file is in time order, give or take callDisorder
 			}
 			if e.Time.Equal(ts) && e.Tool == tool && e.CallID == id && e.SpanID == span {
 				dl.Calls = append(dl.Calls, s.detail(&e))
