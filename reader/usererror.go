@@ -26,8 +26,8 @@ func (e *UserError) Unwrap() error { return e.Err }
 
 // isUserError reports whether err concerns one user only: reads go on.
 func isUserError(err error) bool {
-	_, ok := err.(*UserError)
-	return ok
+	var ue *UserError
+	return errors.As(err, &ue)
 }
 
 // fileError says what failed on rel, a path relative to the root, without

@@ -81,12 +81,13 @@ func (a *app) newServer(o serveOptions) (http.Handler, error) {
 		return nil, usageError{err}
 	}
 	s := &server{
-		r:        reader.New(a.root, reader.WithClock(a.env.now)),
-		now:      a.env.now,
-		traceURL: o.traceURL,
-		poll:     o.poll,
-		creds:    creds,
-		log:      a.env.stderr,
+		r:         reader.New(a.root, reader.WithClock(a.env.now)),
+		now:       a.env.now,
+		traceURL:  o.traceURL,
+		poll:      o.poll,
+		creds:     creds,
+		log:       a.env.stderr,
+		checkRoot: a.checkRoot,
 	}
 	return s.handler(), nil
 }
@@ -94,11 +95,8 @@ func (a *app) newServer(o serveOptions) (http.Handler, error) {
 // serveUntilDone serves l until ctx is done, then shuts down: the
 // requests' contexts derive from ctx, so live pages end too.
 func serveUntilDone(ctx context.Context, l net.Listener, h http.Handler) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
+	srv := newHTTPServer(h)
+	srv.BaseContext = func(net.Listener) context.Context { return ctx }
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 	select {
@@ -112,6 +110,20 @@ func serveUntilDone(ctx context.Context, l net.Listener, h http.Handler) error {
 		return err
 	}
 	return ctx.Err()
+}
+
+// serveTimeouts bound how long a client may take to send a request and
+// keep an idle connection. There is no WriteTimeout: it would cut the
+// live streams, which clear their read deadline themselves.
+var serveTimeouts = struct{ header, read, idle time.Duration }{10 * time.Second, 30 * time.Second, 2 * time.Minute}
+
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: serveTimeouts.header,
+		ReadTimeout:       serveTimeouts.read,
+		IdleTimeout:       serveTimeouts.idle,
+	}
 }
 
 // isLoopbackAddr reports whether addr (host:port) listens on loopback only:

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -29,6 +31,9 @@ func FuzzServeRequest(f *testing.F) {
 		{"/u/\u202e", "tool=[&since=-1h"},
 		{"/u/alice/call", "ts=0001-01-01T00:00:00Z"},
 		{"/u/alice/call", "ts=9999-12-31T23:59:59Z"},
+		{"/nope<b>\"x", "a=<i>\"&b=\u202e"},
+		{"/events", "user=alice"},
+		{"/events", "user=<x>"},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -52,11 +57,14 @@ func FuzzServeRequest(f *testing.F) {
 			path = "/" + path
 		}
 		u := &url.URL{Path: path, RawQuery: query}
-		if strings.Contains(path, "events") {
-			return // a stream: it does not end by itself
-		}
 		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1/", nil)
 		req.URL = u
+		if strings.Contains(path, "events") {
+			// A stream: it ends when its short context does.
+			ctx, cancel := context.WithTimeout(req.Context(), 30*time.Millisecond)
+			defer cancel()
+			req = req.WithContext(ctx)
+		}
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, req)
 		if w.Code == http.StatusInternalServerError {
@@ -66,5 +74,31 @@ func FuzzServeRequest(f *testing.F) {
 		if strings.Contains(body, "<script>window") || strings.Contains(body, "\u202e") {
 			t.Fatalf("%s?%s: hostile text unescaped", path, query)
 		}
+		// What the request sent comes back escaped: no text of it holding
+		// a raw < or " (one the templates do not hold themselves).
+		sent := []string{path}
+		q, _ := url.ParseQuery(query)
+		for k, vs := range q {
+			sent = append(sent, append(vs, k)...)
+		}
+		for _, s := range sent {
+			if strings.ContainsAny(s, "<\"") && !strings.Contains(templateText, s) && strings.Contains(body, s) {
+				t.Fatalf("%s?%s: %q comes back unescaped", path, query, s)
+			}
+		}
 	})
 }
+
+// templateText is every template and static file, for telling the markup
+// of a page from text a request sent.
+var templateText = func() string {
+	var b strings.Builder
+	fs.WalkDir(webFiles, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			data, _ := webFiles.ReadFile(p)
+			b.Write(data)
+		}
+		return nil
+	})
+	return b.String()
+}()

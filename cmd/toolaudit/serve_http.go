@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/toolaudit/toolaudit/reader"
@@ -29,13 +30,18 @@ const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 
 
 // server is the state of serve: read-only, safe for concurrent requests.
 type server struct {
-	r        *reader.Reader
-	now      func() time.Time
-	traceURL string
-	poll     time.Duration
-	creds    *credentials // nil: no authentication (loopback only)
-	log      io.Writer
-	pages    map[string]*template.Template
+	r         *reader.Reader
+	now       func() time.Time
+	traceURL  string
+	poll      time.Duration
+	creds     *credentials // nil: no authentication (loopback only)
+	log       io.Writer
+	pages     map[string]*template.Template
+	checkRoot func() error // the root's state, for the live stream's warning
+	cspMu     sync.Mutex
+	cspWindow time.Time     // the start of the minute counted
+	cspLogged int           // reports in that minute
+	streams   chan struct{} // a token per /events stream open, liveMax at most
 }
 
 // credentials are the basic-auth user and password, kept as hashes so
@@ -54,6 +60,7 @@ func (c *credentials) match(r *http.Request) bool {
 
 func (s *server) handler() http.Handler {
 	s.pages = parsePages()
+	s.streams = make(chan struct{}, liveMax)
 	static, _ := fs.Sub(webFiles, "web/static")
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
@@ -69,7 +76,7 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("GET /live", s.live)
 	mux.HandleFunc("GET /events", s.events)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, http.StatusNotFound, "no such page: "+r.URL.Path)
+		s.fail(w, http.StatusNotFound, "no such page: "+cut(sanitize(r.URL.Path), 100))
 	})
 	return s.guard(mux)
 }
@@ -90,16 +97,16 @@ func (s *server) guard(next http.Handler) http.Handler {
 		if s.creds != nil {
 			if !s.creds.match(r) {
 				h.Set("WWW-Authenticate", `Basic realm="toolaudit", charset="UTF-8"`)
-				s.fail(w, r, http.StatusUnauthorized, "authentication required")
+				s.fail(w, http.StatusUnauthorized, "authentication required")
 				return
 			}
 		} else if host := hostOnly(r.Host); !isLoopbackHost(host) {
-			s.fail(w, r, http.StatusForbidden, "this server answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "+r.Host)
+			s.fail(w, http.StatusForbidden, "this server answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "+cut(sanitize(r.Host), 100))
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.URL.Path != "/csp-report" {
 			h.Set("Allow", "GET, HEAD")
-			s.fail(w, r, http.StatusMethodNotAllowed, "read-only: method "+r.Method+" not allowed")
+			s.fail(w, http.StatusMethodNotAllowed, "read-only: method "+cut(sanitize(r.Method), 20)+" not allowed")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -113,10 +120,27 @@ func hostOnly(hostport string) string {
 	return strings.Trim(hostport, "[]")
 }
 
-// cspReport logs the violation reports browsers send, one line each.
+// cspReportsPerMinute bounds the reports logged: any page can post them,
+// cross-site too.
+const cspReportsPerMinute = 10
+
+// cspReport logs the violation reports browsers send, one line each, at
+// most cspReportsPerMinute a minute; a body over 8 KiB is cut.
 func (s *server) cspReport(w http.ResponseWriter, r *http.Request) {
-	b, _ := io.ReadAll(io.LimitReader(r.Body, 8<<10))
-	log.New(s.log, "", 0).Printf("toolaudit: serve: CSP violation reported: %s", sanitize(string(b)))
+	b, _ := io.ReadAll(io.LimitReader(http.MaxBytesReader(w, r.Body, 8<<10), 8<<10))
+	s.cspMu.Lock()
+	if now := time.Now(); now.Sub(s.cspWindow) >= time.Minute {
+		s.cspWindow, s.cspLogged = now, 0
+	}
+	s.cspLogged++
+	n := s.cspLogged
+	s.cspMu.Unlock()
+	switch {
+	case n <= cspReportsPerMinute:
+		log.New(s.log, "", 0).Printf("toolaudit: serve: CSP violation reported: %s", cut(sanitize(string(b)), 2000))
+	case n == cspReportsPerMinute+1:
+		log.New(s.log, "", 0).Printf("toolaudit: serve: more than %d CSP violation reports this minute: not logging the rest", cspReportsPerMinute)
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -143,7 +167,7 @@ func (s *server) render(w http.ResponseWriter, status int, name string, p page) 
 }
 
 // fail answers with an error page naming the problem.
-func (s *server) fail(w http.ResponseWriter, _ *http.Request, status int, problem string) {
+func (s *server) fail(w http.ResponseWriter, status int, problem string) {
 	s.render(w, status, "error", page{Title: http.StatusText(status), Data: struct {
 		Status  int
 		Problem string

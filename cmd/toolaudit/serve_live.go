@@ -6,12 +6,21 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/toolaudit/toolaudit/reader"
 )
 
 // liveShown is the number of recent calls the live page starts with.
 const liveShown = 20
+
+// liveMax caps the /events connections open at once. Each runs a Follow
+// of its own (polling, one open file per user followed); past the cap a
+// connection is refused with 503. A cap rather than one Follow shared by
+// every connection: each connection keeps Follow's contract as it is (its
+// user only, lines from its start, a lasting warning told to it too), and
+// no subscriber too slow to keep up can hold the others back.
+const liveMax = 32
 
 type liveData struct {
 	User   string
@@ -24,8 +33,10 @@ type liveData struct {
 func (s *server) live(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	user := r.URL.Query().Get("user")
-	seq := s.r.RecentAll(ctx, reader.Query{Days: 7, Limit: liveShown})
-	if user != "" {
+	var seq readSeq
+	if user == "" {
+		seq = s.r.RecentAll(ctx, reader.Query{Days: 7, Limit: liveShown})
+	} else {
 		seq = s.r.Recent(ctx, user, reader.Query{Days: 7, Limit: liveShown})
 	}
 	d := liveData{User: user, Events: "/events"}
@@ -36,11 +47,11 @@ func (s *server) live(w http.ResponseWriter, r *http.Request) {
 	for e, err := range seq {
 		if err != nil {
 			if errors.Is(err, reader.ErrInvalidUser) {
-				s.fail(w, r, http.StatusBadRequest, err.Error())
+				s.fail(w, http.StatusBadRequest, err.Error())
 				return
 			}
 			if warns, err = userWarnings(warns, err); err != nil {
-				s.fail(w, r, http.StatusInternalServerError, err.Error())
+				s.fail(w, http.StatusInternalServerError, err.Error())
 				return
 			}
 			continue
@@ -51,32 +62,49 @@ func (s *server) live(w http.ResponseWriter, r *http.Request) {
 }
 
 // events streams, as server-sent events, the calls appended from now on:
-// "call" events with a callView as JSON, "warning" events with a refused
-// user's error as a JSON string. It ends when the client goes or the
-// server stops.
+// "call" events with a callView as JSON, "warning" events with an error
+// as a JSON string (a refused user, the root missing: each once while it
+// lasts, as Follow yields them). It ends when the client goes or the
+// server stops; past liveMax streams at once it answers 503.
 func (s *server) events(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var users []string
 	if u := r.URL.Query().Get("user"); u != "" {
 		if _, err := s.r.Days(ctx, u); errors.Is(err, reader.ErrInvalidUser) {
-			s.fail(w, r, http.StatusBadRequest, err.Error())
+			s.fail(w, http.StatusBadRequest, err.Error())
 			return
 		}
 		users = []string{u}
 	}
+	select {
+	case s.streams <- struct{}{}:
+		defer func() { <-s.streams }()
+	default:
+		w.Header().Set("Retry-After", "10")
+		s.fail(w, http.StatusServiceUnavailable, fmt.Sprintf("too many live connections (%d): reload later", liveMax))
+		return
+	}
 	rc := http.NewResponseController(w)
+	// The stream outlives the server's ReadTimeout: with the read deadline
+	// left, the connection's background read would fail and end the stream.
+	_ = rc.SetReadDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, ": connected\n\nevent: ready\ndata: {}\n\n")
 	if rc.Flush() != nil {
 		return
 	}
+	if err := s.checkRoot(); err != nil {
+		// The reader follows a root that does not exist yet in silence.
+		fmt.Fprintf(w, "event: warning\ndata: %s\n\n", mustJSON(oneLine(err.Error())))
+		if rc.Flush() != nil {
+			return
+		}
+	}
 	for e, err := range s.r.Follow(ctx, s.poll, users...) {
 		event, data := "call", []byte(nil)
 		if err != nil {
-			if !isUserError(err) && !errors.Is(err, reader.ErrInvalidUser) {
-				continue // the root missing for now, and the like: said once, following goes on
-			}
+			// Follow yields each error once while it lasts, and goes on.
 			event, data = "warning", mustJSON(oneLine(err.Error()))
 		} else {
 			data = mustJSON(s.view(&e))

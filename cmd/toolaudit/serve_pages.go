@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,7 +40,7 @@ func (s *server) users(w http.ResponseWriter, r *http.Request) {
 	var warns []string
 	users, err := s.r.Users(ctx)
 	if warns, err = userWarnings(warns, err); err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err.Error())
+		s.fail(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	rows := make([]userRow, len(users))
@@ -61,7 +62,7 @@ func (s *server) users(w http.ResponseWriter, r *http.Request) {
 	shown := rows[:0]
 	for i, row := range rows {
 		if warns, err = userWarnings(warns, errs[i]); err != nil {
-			s.fail(w, r, http.StatusInternalServerError, err.Error())
+			s.fail(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 		if row.Days > 0 {
@@ -83,7 +84,7 @@ func (s *server) userRow(ctx context.Context, u string, now time.Time) (userRow,
 	row.Days = len(days)
 	newest, perr := time.ParseInLocation("2006-01-02", days[len(days)-1], now.Location())
 	if perr != nil {
-		return row, err
+		return row, errors.Join(err, perr)
 	}
 	q := reader.Query{Days: daysSince(newest, now), Limit: 1}
 	today := q.Days == 1
@@ -117,26 +118,14 @@ func (s *server) userRow(ctx context.Context, u string, now time.Time) (userRow,
 	return row, errors.Join(errs...)
 }
 
-func isUserError(err error) bool {
-	var ue *reader.UserError
-	return errors.As(err, &ue)
-}
-
-// userWarnings adds the refused users that err holds to warns, and
-// returns the other errors, joined.
+// userWarnings adds the refused users that err holds to warns, one line
+// each, and returns the other errors, joined.
 func userWarnings(warns []string, err error) ([]string, error) {
-	if err == nil {
-		return warns, nil
+	refused, others := splitUserErrors(err)
+	for _, e := range refused {
+		warns = append(warns, oneLine(e.Error()))
 	}
-	var others []error
-	for _, e := range flatten(err) {
-		if isUserError(e) {
-			warns = append(warns, oneLine(e.Error()))
-		} else {
-			others = append(others, e)
-		}
-	}
-	return warns, errors.Join(others...)
+	return warns, others
 }
 
 // listData is what the recent and day pages show.
@@ -172,24 +161,24 @@ func (s *server) list(w http.ResponseWriter, r *http.Request, user, day string, 
 	ctx := r.Context()
 	days, err := s.r.Days(ctx, user)
 	if errors.Is(err, reader.ErrInvalidUser) {
-		s.fail(w, r, http.StatusBadRequest, err.Error())
+		s.fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	warns, err := userWarnings(nil, err)
 	if err != nil {
-		s.fail(w, r, http.StatusInternalServerError, err.Error())
+		s.fail(w, http.StatusInternalServerError, err.Error())
 		return
 	}
 	if day != "" {
 		if _, err := time.Parse("2006-01-02", day); err != nil || len(day) != 10 {
-			s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("%v %q: want a real date, YYYY-MM-DD", reader.ErrInvalidDay, day))
+			s.fail(w, http.StatusBadRequest, fmt.Sprintf("%v %q: want a real date, YYYY-MM-DD", reader.ErrInvalidDay, day))
 			return
 		}
 	}
 	now := s.now()
 	f, err := parseForm(r.URL.Query(), now)
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, err.Error())
+		s.fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	d := listData{User: user, Day: day, Form: f, Page: f.page}
@@ -197,11 +186,11 @@ func (s *server) list(w http.ResponseWriter, r *http.Request, user, day string, 
 	for e, err := range read(ctx, &f) {
 		if err != nil {
 			if errors.Is(err, reader.ErrInvalidDay) || errors.Is(err, reader.ErrInvalidUser) {
-				s.fail(w, r, http.StatusBadRequest, err.Error())
+				s.fail(w, http.StatusBadRequest, err.Error())
 				return
 			}
 			if warns, err = userWarnings(warns, err); err != nil {
-				s.fail(w, r, http.StatusInternalServerError, err.Error())
+				s.fail(w, http.StatusInternalServerError, err.Error())
 				return
 			}
 			continue
@@ -245,45 +234,75 @@ type callData struct {
 	Calls []callDetail
 }
 
+// callDisorder is how far apart in time a line may be written from its
+// neighbours: the call page looks that far around its ts.
+const callDisorder = time.Minute
+
+// servedDays is how far back the pages read, counting today (as the
+// reader's Query caps Days).
+const servedDays = 3660
+
 // call shows the entries of user with the ts, tool, call id and span id of
-// the query, reading back from now to its ts (and a minute more: lines can
-// be written a moment out of order).
+// the query. Its cost does not depend on the ts: it reads the day file of
+// the ts (and the neighbouring day's when the ts is within callDisorder of
+// midnight), whole: a line's ts is when its call started, so a long call
+// is written after shorter ones that started later, and no line says that
+// the rest of the file is past the ts. A ts out of the period served is a
+// 404 without reading.
 func (s *server) call(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	user := r.PathValue("user")
 	q := r.URL.Query()
 	ts, err := time.Parse(time.RFC3339Nano, q.Get("ts"))
 	if err != nil {
-		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("invalid ts %q: want an RFC 3339 time", q.Get("ts")))
+		s.fail(w, http.StatusBadRequest, fmt.Sprintf("invalid ts %q: want an RFC 3339 time", q.Get("ts")))
 		return
 	}
 	tool, id, span := q.Get("tool"), q.Get("id"), q.Get("span")
-	now := s.now()
-	var warns []string
-	d := callData{User: user}
-	stop := ts.Add(-time.Minute)
-	for e, err := range s.r.Recent(ctx, user, reader.Query{Days: daysSince(ts, now) + 1, Limit: -1}) {
-		if err != nil {
-			if errors.Is(err, reader.ErrInvalidUser) || errors.Is(err, reader.ErrInvalidQuery) {
-				s.fail(w, r, http.StatusBadRequest, err.Error())
-				return
-			}
-			if warns, err = userWarnings(warns, err); err != nil {
-				s.fail(w, r, http.StatusInternalServerError, err.Error())
-				return
-			}
-			continue
-		}
-		if e.Time.Before(stop) {
-			break
-		}
-		if e.Time.Equal(ts) && e.Tool == tool && e.CallID == id && e.SpanID == span {
-			d.Calls = append(d.Calls, s.detail(&e))
-		}
-	}
-	if len(d.Calls) == 0 && len(warns) == 0 {
-		s.fail(w, r, http.StatusNotFound, fmt.Sprintf("no call of %s at %s with tool %s", sanitize(user), ts.Format(time.RFC3339Nano), sanitize(tool)))
+	notFound := fmt.Sprintf("no call of %s at %s with tool %s", sanitize(user), ts.Format(time.RFC3339Nano), cut(sanitize(tool), 100))
+	days, err := s.r.Days(ctx, user)
+	if errors.Is(err, reader.ErrInvalidUser) {
+		s.fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	s.render(w, http.StatusOK, "call", page{Title: "Call of " + sanitize(tool), Nav: "users", Warnings: warns, Data: d})
+	warns, err := userWarnings(nil, err)
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	now := s.now()
+	loc := now.Location()
+	lo, hi := ts.Add(-callDisorder), ts.Add(callDisorder)
+	y, m, d := now.AddDate(0, 0, -(servedDays - 1)).Date()
+	if hi.Before(time.Date(y, m, d, 0, 0, 0, 0, loc)) || lo.After(now) {
+		s.fail(w, http.StatusNotFound, notFound+": out of the period served")
+		return
+	}
+	dl := callData{User: user}
+	readDays := []string{lo.In(loc).Format("2006-01-02")}
+	if last := hi.In(loc).Format("2006-01-02"); last != readDays[0] {
+		readDays = append(readDays, last)
+	}
+	for _, day := range readDays {
+		if _, ok := slices.BinarySearch(days, day); !ok {
+			continue
+		}
+		for e, err := range s.r.Day(ctx, user, day) {
+			if err != nil {
+				if warns, err = userWarnings(warns, err); err != nil {
+					s.fail(w, http.StatusInternalServerError, err.Error())
+					return
+				}
+				continue
+			}
+			if e.Time.Equal(ts) && e.Tool == tool && e.CallID == id && e.SpanID == span {
+				dl.Calls = append(dl.Calls, s.detail(&e))
+			}
+		}
+	}
+	if len(dl.Calls) == 0 && len(warns) == 0 {
+		s.fail(w, http.StatusNotFound, notFound)
+		return
+	}
+	s.render(w, http.StatusOK, "call", page{Title: "Call of " + sanitize(tool), Nav: "users", Warnings: warns, Data: dl})
 }

@@ -76,7 +76,7 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) {
 	if daysText != "" {
 		n, err := strconv.Atoi(daysText)
 		if err != nil || n < 1 || n > 366 {
-			s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("invalid days %q: want a number of days from 1 to 366", daysText))
+			s.fail(w, http.StatusBadRequest, fmt.Sprintf("invalid days %q: want a number of days from 1 to 366", daysText))
 			return
 		}
 		days = n
@@ -87,7 +87,7 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) {
 		var err error
 		users, err = s.r.Users(ctx)
 		if warns, err = userWarnings(warns, err); err != nil {
-			s.fail(w, r, http.StatusInternalServerError, err.Error())
+			s.fail(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 	}
@@ -104,11 +104,11 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) {
 	for _, u := range users {
 		has, err := s.r.Days(ctx, u)
 		if errors.Is(err, reader.ErrInvalidUser) {
-			s.fail(w, r, http.StatusBadRequest, err.Error())
+			s.fail(w, http.StatusBadRequest, err.Error())
 			return
 		}
 		if warns, err = userWarnings(warns, err); err != nil {
-			s.fail(w, r, http.StatusInternalServerError, err.Error())
+			s.fail(w, http.StatusInternalServerError, err.Error())
 			return
 		}
 		for _, day := range dayList {
@@ -118,7 +118,7 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) {
 			for e, err := range s.r.Day(ctx, u, day) {
 				if err != nil {
 					if warns, err = userWarnings(warns, err); err != nil {
-						s.fail(w, r, http.StatusInternalServerError, err.Error())
+						s.fail(w, http.StatusInternalServerError, err.Error())
 						return
 					}
 					continue

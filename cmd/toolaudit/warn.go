@@ -43,18 +43,33 @@ func flatten(err error) []error {
 // that the command ends with exit code 1 after printing what it could. It
 // returns the other errors err holds, joined; nil if none.
 func (a *app) warn(err error) error {
-	if err == nil {
-		return nil
+	refused, others := splitUserErrors(err)
+	for _, e := range refused {
+		printError(a.env.stderr, e)
+		a.refused = true
 	}
-	var others []error
+	return others
+}
+
+// splitUserErrors splits the errors err holds into those about single
+// users (*reader.UserError), which are warnings, and the others, joined.
+func splitUserErrors(err error) (refused []error, others error) {
+	if err == nil {
+		return nil, nil
+	}
+	var rest []error
 	for _, e := range flatten(err) {
-		var ue *reader.UserError
-		if errors.As(e, &ue) {
-			printError(a.env.stderr, e)
-			a.refused = true
+		if isUserError(e) {
+			refused = append(refused, e)
 		} else {
-			others = append(others, e)
+			rest = append(rest, e)
 		}
 	}
-	return errors.Join(others...)
+	return refused, errors.Join(rest...)
+}
+
+// isUserError reports whether err concerns one user only.
+func isUserError(err error) bool {
+	var ue *reader.UserError
+	return errors.As(err, &ue)
 }
