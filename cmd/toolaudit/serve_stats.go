@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/toolaudit/toolaudit/reader"
@@ -21,6 +20,7 @@ const (
 	chartBottom    = 24
 	toolRowH       = 22
 	toolLabelW     = 180
+	maxToolRows    = 20 // tools shown one by one, the most called first
 )
 
 type statsData struct {
@@ -98,70 +98,40 @@ func (s *server) stats(w http.ResponseWriter, r *http.Request) {
 	for t := from; !t.After(now); t = t.AddDate(0, 0, 1) {
 		dayList = append(dayList, t.Format("2006-01-02"))
 	}
-	perDay := map[string]map[record.Status]int{}
-	tools := map[string]*toolStats{}
-	data := statsData{User: user, Days: strconv.Itoa(days), ChartW: chartW, ToolChartW: chartW}
-	for _, u := range users {
-		has, err := s.r.Days(ctx, u)
-		if errors.Is(err, reader.ErrInvalidUser) {
+	if user != "" {
+		if _, err := s.r.Days(ctx, user); errors.Is(err, reader.ErrInvalidUser) {
 			s.fail(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		if warns, err = userWarnings(warns, err); err != nil {
-			s.fail(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		for _, day := range dayList {
-			if _, ok := slices.BinarySearch(has, day); !ok {
-				continue
-			}
-			for e, err := range s.r.Day(ctx, u, day) {
-				if err != nil {
-					if warns, err = userWarnings(warns, err); err != nil {
-						s.fail(w, http.StatusInternalServerError, err.Error())
-						return
-					}
-					continue
-				}
-				data.Calls++
-				if perDay[day] == nil {
-					perDay[day] = map[record.Status]int{}
-				}
-				perDay[day][e.Status]++
-				t := tools[e.Tool]
-				if t == nil {
-					t = &toolStats{Tool: e.Tool}
-					tools[e.Tool] = t
-				}
-				t.Calls++
-				switch e.Status {
-				case record.StatusError:
-					t.Errors++
-				case record.StatusDenied:
-					t.Denied++
-				}
-				if e.Duration >= 0 {
-					t.durs = append(t.durs, float64(e.Duration.Microseconds())/1000)
-				}
-			}
-		}
 	}
-	data.DayChart = drawDays(dayList, perDay)
-	for _, t := range tools {
-		if len(t.durs) > 0 {
-			slices.Sort(t.durs)
-			p50, p95, top := percentile(t.durs, 50), percentile(t.durs, 95), t.durs[len(t.durs)-1]
-			t.P50, t.P95, t.Max = &p50, &p95, &top
-		}
-		t.Tool = sanitize(t.Tool)
-		data.Tools = append(data.Tools, t)
+	warn := func(err error) error {
+		var others error
+		warns, others = userWarnings(warns, err)
+		return others
 	}
-	slices.SortFunc(data.Tools, func(x, y *toolStats) int {
-		if x.Calls != y.Calls {
-			return y.Calls - x.Calls
+	// The same reading as toolaudit stats: the period by ts, a margin day
+	// of files on each side.
+	t, err := aggregate(ctx, s.r, users, from, now, nil, warn)
+	if err != nil {
+		s.fail(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	data := statsData{User: user, Days: strconv.Itoa(days), ChartW: chartW, ToolChartW: chartW, Calls: t.calls}
+	data.DayChart = drawDays(dayList, t.perDay)
+	for i, tool := range t.tools {
+		if i == maxToolRows {
+			// Tool names come from the files, so their number is the
+			// attacker's: the rest is one row.
+			other := &toolStats{Tool: fmt.Sprintf("(%d other tools)", len(t.tools)-i)}
+			for _, rest := range t.tools[i:] {
+				other.Calls, other.Errors, other.Denied = other.Calls+rest.Calls, other.Errors+rest.Errors, other.Denied+rest.Denied
+			}
+			data.Tools = append(data.Tools, other)
+			break
 		}
-		return strings.Compare(x.Tool, y.Tool)
-	})
+		tool.Tool = sanitize(tool.Tool)
+		data.Tools = append(data.Tools, tool)
+	}
 	data.ToolChart = drawTools(data.Tools)
 	title := "Stats of all users"
 	if user != "" {

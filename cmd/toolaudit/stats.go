@@ -118,85 +118,22 @@ func (a *app) summarise(cmd *cobra.Command, from, to time.Time) (*summary, error
 		}
 	}
 	s := &summary{Since: from.Format(record.TimeLayout), Until: to.Format(record.TimeLayout)}
-	tools := map[string]*toolStats{}
-	statuses, byUser, models, perDay := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
-	var dayList []string
-	// Day files are named by the writer's local day; a margin of one day on
-	// each side catches lines near midnight, and the filter keeps only the
-	// period.
-	for d := from.AddDate(0, 0, -1); !d.After(to.AddDate(0, 0, 1)); d = d.AddDate(0, 0, 1) {
-		dayList = append(dayList, d.Format("2006-01-02"))
+	t, err := aggregate(ctx, r, users, from, to, a.filter.match, a.warn)
+	if err != nil {
+		return nil, err
 	}
-	errs, denied := 0, 0
-	for _, u := range users {
-		// Only the days the user has: a refused folder is one warning, not
-		// one per day.
-		has, err := r.Days(ctx, u)
-		if err := a.warn(err); err != nil {
-			return nil, err
-		}
-		for _, day := range dayList {
-			if _, ok := slices.BinarySearch(has, day); !ok {
-				continue
-			}
-			for e, err := range r.Day(ctx, u, day) {
-				if err != nil {
-					if err := a.warn(err); err != nil {
-						return nil, err
-					}
-					continue
-				}
-				if e.Time.Before(from) || !e.Time.Before(to) || !a.filter.match(&e) {
-					continue
-				}
-				s.Calls++
-				t := tools[e.Tool]
-				if t == nil {
-					t = &toolStats{Tool: e.Tool}
-					tools[e.Tool] = t
-				}
-				t.Calls++
-				switch e.Status {
-				case record.StatusError:
-					t.Errors++
-					errs++
-				case record.StatusDenied:
-					t.Denied++
-					denied++
-				}
-				if e.Duration >= 0 {
-					t.durs = append(t.durs, float64(e.Duration.Microseconds())/1000)
-				}
-				statuses[string(e.Status)]++
-				byUser[e.User]++
-				models[e.Engine+"/"+e.Model]++
-				perDay[e.Time.In(from.Location()).Format("2006-01-02")]++
-			}
-		}
-	}
+	s.Calls, s.Tools = t.calls, t.tools
 	if s.Calls > 0 {
-		s.ErrorRate = float64(errs) / float64(s.Calls)
-		s.DenialRate = float64(denied) / float64(s.Calls)
+		s.ErrorRate = float64(t.errors) / float64(s.Calls)
+		s.DenialRate = float64(t.denied) / float64(s.Calls)
 	}
-	s.Tools = make([]*toolStats, 0, len(tools))
-	for _, t := range tools {
-		if len(t.durs) > 0 {
-			slices.Sort(t.durs)
-			p50, p95, top := percentile(t.durs, 50), percentile(t.durs, 95), t.durs[len(t.durs)-1]
-			t.P50, t.P95, t.Max = &p50, &p95, &top
-		}
-		s.Tools = append(s.Tools, t)
+	if s.Tools == nil {
+		s.Tools = []*toolStats{} // [] in JSON, not null
 	}
-	slices.SortFunc(s.Tools, func(x, y *toolStats) int {
-		if x.Calls != y.Calls {
-			return y.Calls - x.Calls
-		}
-		return strings.Compare(x.Tool, y.Tool)
-	})
-	s.Statuses, s.Users, s.Models = counts(statuses), counts(byUser), counts(models)
+	s.Statuses, s.Users, s.Models = counts(t.statuses), counts(t.users), counts(t.models)
 	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
 		day := d.Format("2006-01-02")
-		s.Days = append(s.Days, count{day, perDay[day]})
+		s.Days = append(s.Days, count{day, t.dayCount(day)})
 	}
 	return s, nil
 }
