@@ -40,7 +40,7 @@ func TestStatsPageAgreesWithCommand(t *testing.T) {
 	e := func(ts time.Time) record.Entry {
 		return record.Entry{Time: ts, User: "amy", Tool: "search", Args: json.RawMessage(`{}`), Status: record.StatusOK, Duration: time.Millisecond}
 	}
-	writeIn(t, root, today, e(midnight.Add(-time.Minute)))   // yesterday's call, in today's file
+	writeIn(t, root, today, e(midnight.Add(-time.Minute)))    // yesterday's call, in today's file
 	writeIn(t, root, yesterday, e(midnight.Add(time.Minute))) // today's call, in yesterday's file
 	writeIn(t, root, today, e(midnight.Add(time.Hour)))
 
