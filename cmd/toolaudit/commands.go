@@ -198,6 +198,7 @@ file that is truncated or recreated. Stop it with Ctrl-C.`,
 		Example: "  toolaudit follow\n  toolaudit follow alice --status error,denied",
 		Args:    argsBetween(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			a.untilStopped = true
 			if err := a.filter.prepare(a.env.now()); err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -109,4 +110,25 @@ func TestErrorPrefixOnce(t *testing.T) {
 	r := runCmd(t, false, nil, "--root", badRoot(t), "recent", "bob")
 	assert.Equal(t, 1, r.code)
 	assert.Equal(t, "toolaudit: user bob: opening bob/tool_audit: path escapes from the audit root\n", r.stderr)
+}
+
+// TestInterruptedIsNotSuccess: a command interrupted before it finished
+// (Ctrl-C, a timeout, systemd stopping it) exits 1 saying its output is
+// incomplete; it exited 0, so a verify cut short read as "all clear".
+// follow, which runs until stopped, still ends with 0.
+func TestInterruptedIsNotSuccess(t *testing.T) {
+	root := sample(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{{"recent"}, {"stats"}, {"users"}, {"verify"}} {
+		var out, errb bytes.Buffer
+		code := run(ctx, append([]string{"--root", root}, args...), env{stdout: &out, stderr: &errb,
+			getenv: func(string) string { return "" }, now: func() time.Time { return now }})
+		assert.Equal(t, 1, code, "%v: %s", args, errb.String())
+		assert.Contains(t, errb.String(), "interrupted", args)
+	}
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"--root", root, "follow"}, env{stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" }, now: func() time.Time { return now }})
+	assert.Equal(t, 0, code, errb.String())
 }

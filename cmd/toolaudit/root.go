@@ -30,6 +30,10 @@ type app struct {
 	color   string
 	filter  filter
 	refused bool // a user's folder or file could not be read: exit code 1
+	// untilStopped marks a command that runs until interrupted (follow,
+	// serve): for it, an interruption is the normal end. For the others it
+	// means the output is incomplete, which must not read as success.
+	untilStopped bool
 }
 
 // run executes the command line args and returns the exit code.
@@ -43,8 +47,14 @@ func run(ctx context.Context, args []string, e env) int {
 	cmd.SetOut(e.stdout)
 	cmd.SetErr(e.stderr)
 	err := cmd.ExecuteContext(ctx)
-	// Being interrupted is how follow is meant to end.
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || err == nil && ctx.Err() != nil {
+		if a.untilStopped {
+			err = nil
+		} else {
+			err = errors.New("interrupted: what was printed is incomplete")
+		}
+	}
+	if err != nil {
 		printError(e.stderr, err)
 		var ue usageError
 		if errors.As(err, &ue) || isCobraUsage(err) {

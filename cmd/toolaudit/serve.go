@@ -41,6 +41,7 @@ unless basic-auth credentials ("user:password") are given in the file
   toolaudit serve --trace-url 'http://jaeger:16686/trace/{trace_id}'`,
 		Args: argsBetween(0, 0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.untilStopped = true
 			h, err := a.newServer(o)
 			if err != nil {
 				return err
