@@ -86,7 +86,9 @@ func (t *tree) readSigned(st *dayState) error {
 		}
 		if err != nil {
 			if st.fault == "" {
-				st.fault, st.line = fmt.Sprintf("checkpoint %d of %s: %v", n, path.Join(st.row.User, st.row.Day+layout.Ext), err), c.Lines
+				// Not c.Lines: a forged checkpoint chooses it. The first
+				// line it claims beyond the last good one is sealedLines+1.
+				st.fault, st.line = fmt.Sprintf("checkpoint %d of %s: %v", n, path.Join(st.row.User, st.row.Day+layout.Ext), err), sealedLines(st)+1
 			}
 			return nil
 		}
