@@ -17,13 +17,13 @@ import (
 func (t *tree) checkCheckpoints(st *dayState) (int, string) {
 	d := &st.d
 	from := 1 // the first line the checkpoint covers that the one before did not
-	for _, c := range st.cps {
+	for i, c := range st.cps {
 		switch {
 		case c.Lines > d.Lines || (c.Lines == d.Lines && d.Open):
 			return min(d.Lines, c.Lines) + 1, fmt.Sprintf("the file has %d whole lines; it was sealed with %d at %s (lines deleted or the end cut)", d.Lines-b2i(d.Open), c.Lines, c.SealedAt)
-		case c.Lines > 0 && d.Ends[c.Lines-1] != c.Bytes:
+		case c.Lines > 0 && d.Ends[i] != c.Bytes:
 			return from, fmt.Sprintf("lines %d to %d are not the %d bytes sealed at %s", from, c.Lines, c.Bytes, c.SealedAt)
-		case c.Lines > 0 && d.Heads[c.Lines-1].String() != c.Head:
+		case c.Lines > 0 && d.Heads[i].String() != c.Head:
 			return from, fmt.Sprintf("lines %d to %d do not chain to the head sealed at %s (rewritten)", from, c.Lines, c.SealedAt)
 		}
 		from = c.Lines + 1

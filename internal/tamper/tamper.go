@@ -15,7 +15,7 @@ import (
 // by user then day. The error is the tree's (unreadable, not a folder),
 // never a verdict.
 func Verify(ctx context.Context, cfg Config) ([]Row, error) {
-	t, err := openTree(&cfg)
+	t, err := openTree(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func Seal(ctx context.Context, cfg Config, key ed25519.PrivateKey, now time.Time
 	if err := os.MkdirAll(cfg.cpDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint folder: %w", err)
 	}
-	t, err := openTree(&cfg)
+	t, err := openTree(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +73,8 @@ func Seal(ctx context.Context, cfg Config, key ed25519.PrivateKey, now time.Time
 			if !st.file || whole <= sealedLines(st) {
 				return nil
 			}
-			c := Checkpoint{User: u, Day: st.row.Day, Lines: whole, Bytes: st.d.Ends[whole-1],
-				Head: st.d.Heads[whole-1].String(), SealedAt: now.UTC().Format(time.RFC3339)}
+			c := Checkpoint{User: u, Day: st.row.Day, Lines: whole, Bytes: st.d.WholeEnd,
+				Head: st.d.WholeHead.String(), SealedAt: now.UTC().Format(time.RFC3339)}
 			if n := len(st.cps); n > 0 {
 				c.Prev = digest(st.cps[n-1].signed)
 			}
@@ -115,7 +115,7 @@ func Prune(ctx context.Context, cfg Config, key ed25519.PrivateKey, cutoff strin
 	if err := os.MkdirAll(cfg.cpDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint folder: %w", err)
 	}
-	t, err := openTree(&cfg)
+	t, err := openTree(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package tamper
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -70,13 +71,18 @@ type dayState struct {
 // tree is an open tree: the root and the checkpoint folder, nil when
 // missing.
 type tree struct {
-	cfg  *Config
-	root *os.Root
-	cp   *os.Root
+	ctx     context.Context
+	cfg     *Config
+	root    *os.Root
+	cp      *os.Root
+	maxLine int64 // chain.Options.MaxLine
 }
 
-func openTree(cfg *Config) (*tree, error) {
-	t := &tree{cfg: cfg}
+// maxLine is the tree's chain.Options.MaxLine; tests lower it.
+var maxLine int64
+
+func openTree(ctx context.Context, cfg *Config) (*tree, error) {
+	t := &tree{ctx: ctx, cfg: cfg, maxLine: maxLine}
 	var err error
 	if t.root, err = os.OpenRoot(cfg.Root); err != nil {
 		return nil, fmt.Errorf("audit root: %w", err)
@@ -198,13 +204,20 @@ func (t *tree) walkUser(user string, fn func(*dayState) error) error {
 		f, err := t.root.OpenFile(rel, os.O_RDONLY|nonBlock, 0)
 		if err == nil {
 			st.file = true
-			err = t.readDay(st, f, chain.Options{Prev: prev, Alt: alt, Started: started, Keep: true})
+			at := make([]int, len(st.cps))
+			for i, c := range st.cps {
+				at[i] = c.Lines
+			}
+			err = t.readDay(st, f, chain.Options{Prev: prev, Alt: alt, Started: started, At: at, Links: true, MaxLine: t.maxLine})
 			f.Close()
+			if cerr := t.ctx.Err(); cerr != nil {
+				return cerr
+			}
 		}
 		switch {
 		case err == nil:
 			if st.d.Chained > 0 {
-				alt = append(append(alt[:0], st.d.Start), st.d.Heads...)
+				alt = append(append(alt[:0], st.d.Start), st.d.Links...)
 			}
 			prev, started = st.d.Head, st.d.Started
 		case !st.file && (errors.Is(err, fs.ErrNotExist) || isNotDir(err)):
@@ -240,7 +253,7 @@ func (t *tree) walkUser(user string, fn func(*dayState) error) error {
 		if err := fn(st); err != nil {
 			return err
 		}
-		st.d.Ends, st.d.Heads = nil, nil
+		st.d.Ends, st.d.Heads, st.d.Links = nil, nil, nil
 	}
 	return nil
 }
@@ -265,7 +278,7 @@ func (t *tree) readDay(st *dayState, f *os.File, o chain.Options) error {
 		st.row.Status, st.row.Reason = Tampered, fmt.Sprintf("not a regular file (%v)", fi.Mode().Type())
 		return nil
 	}
-	if st.d, err = chain.Verify(f, o); err != nil {
+	if st.d, err = chain.Verify(t.ctx, f, o); err != nil {
 		return err
 	}
 	d := &st.d
