@@ -71,18 +71,14 @@ type dayState struct {
 // tree is an open tree: the root and the checkpoint folder, nil when
 // missing.
 type tree struct {
-	ctx     context.Context
-	cfg     *Config
-	root    *os.Root
-	cp      *os.Root
-	maxLine int64 // chain.Options.MaxLine
+	ctx  context.Context
+	cfg  *Config
+	root *os.Root
+	cp   *os.Root
 }
 
-// maxLine is the tree's chain.Options.MaxLine; tests lower it.
-var maxLine int64
-
 func openTree(ctx context.Context, cfg *Config) (*tree, error) {
-	t := &tree{ctx: ctx, cfg: cfg, maxLine: maxLine}
+	t := &tree{ctx: ctx, cfg: cfg}
 	var err error
 	if t.root, err = os.OpenRoot(cfg.Root); err != nil {
 		return nil, fmt.Errorf("audit root: %w", err)
@@ -208,7 +204,7 @@ func (t *tree) walkUser(user string, fn func(*dayState) error) error {
 			for i, c := range st.cps {
 				at[i] = c.Lines
 			}
-			err = t.readDay(st, f, chain.Options{Prev: prev, Alt: alt, Started: started, At: at, Links: true, MaxLine: t.maxLine})
+			err = t.readDay(st, f, chain.Options{Prev: prev, Alt: alt, Started: started, At: at, Links: true})
 			f.Close()
 			if cerr := t.ctx.Err(); cerr != nil {
 				return cerr
