@@ -26,7 +26,7 @@ func verifyFile(t *testing.T, path string) chain.Day {
 	require.NoError(t, err)
 	defer f.Close()
 	user := filepath.Base(filepath.Dir(filepath.Dir(path)))
-	d, err := chain.Verify(f, chain.Options{Prev: chain.Genesis(user)})
+	d, err := chain.Verify(context.Background(), f, chain.Options{Prev: chain.Genesis(user)})
 	require.NoError(t, err)
 	return d
 }

@@ -46,7 +46,7 @@ func TestFragmentBetweenCheckAndWrite(t *testing.T) {
 	f, err := os.Open(filepath.Join(root, "amy", "tool_audit", "2026-03-04.jsonl"))
 	require.NoError(t, err)
 	defer f.Close()
-	day, err := chain.Verify(f, chain.Options{Prev: chain.Genesis("amy")})
+	day, err := chain.Verify(context.Background(), f, chain.Options{Prev: chain.Genesis("amy")})
 	require.NoError(t, err)
 	assert.Zero(t, day.Fail, "the chain holds: %s", day.Reason)
 	assert.Equal(t, 1, day.Torn)

@@ -44,7 +44,7 @@ signature fails. Without --pubkey, only the chains are checked.`,
 			shown := rows[:0]
 			tampered := 0
 			for _, r := range rows {
-				if (since == "" || r.Day >= since) && (until == "" || r.Day <= until) {
+				if r.Day == "" || (since == "" || r.Day >= since) && (until == "" || r.Day <= until) { // "": a user folder that cannot be listed
 					shown = append(shown, r)
 					if r.Status == tamper.Tampered {
 						tampered++

@@ -2,6 +2,7 @@ package chain_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
@@ -54,7 +55,7 @@ func TestGenesis(t *testing.T) {
 	var h chain.Hasher
 	line, _ := h.Append(nil, chain.Genesis("alice"), []byte(`{"ts":"2026-11-27T09:30:00+01:00","user":"alice"}`))
 	for user, fail := range map[string]int{"alice": 0, "bob": 1} {
-		d, err := chain.Verify(bytes.NewReader(line), chain.Options{Prev: chain.Genesis(user)})
+		d, err := chain.Verify(context.Background(), bytes.NewReader(line), chain.Options{Prev: chain.Genesis(user)})
 		require.NoError(t, err)
 		assert.Equal(t, fail, d.Fail, user)
 	}
@@ -102,16 +103,16 @@ func FuzzVerify(f *testing.F) {
 	f.Add([]byte("{}\n{\"ts\":\n\n"))
 	f.Add(append([]byte("{\"x\":1}\n"), b...))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		o := chain.Options{Prev: genesis, Alt: []chain.Link{chain.Genesis("bob"), {1}}, Keep: true}
-		d, err := chain.Verify(bytes.NewReader(data), o)
+		o := chain.Options{Prev: genesis, Alt: []chain.Link{chain.Genesis("bob"), {1}}, Links: true}
+		d, err := chain.Verify(context.Background(), bytes.NewReader(data), o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Chained+d.Legacy+d.Torn > d.Lines || d.Fail > d.Lines || len(d.Heads) != d.Lines || len(d.Ends) != d.Lines {
+		if d.Chained+d.Legacy+d.Torn > d.Lines || d.Fail > d.Lines || len(d.Links) != d.Chained {
 			t.Fatalf("counts: %+v", d)
 		}
-		if d.Lines > 0 && d.Ends[d.Lines-1] != int64(len(data)) {
-			t.Fatalf("last line ends at %d of %d", d.Ends[d.Lines-1], len(data))
+		if d.Lines > 0 && !d.Open && d.WholeEnd != int64(len(data)) {
+			t.Fatalf("last line ends at %d of %d", d.WholeEnd, len(data))
 		}
 		tail, ok, err := chain.Tail(bytes.NewReader(data), int64(len(data)))
 		if err != nil {

@@ -17,13 +17,13 @@ import (
 func (t *tree) checkCheckpoints(st *dayState) (int, string) {
 	d := &st.d
 	from := 1 // the first line the checkpoint covers that the one before did not
-	for _, c := range st.cps {
+	for i, c := range st.cps {
 		switch {
 		case c.Lines > d.Lines || (c.Lines == d.Lines && d.Open):
 			return min(d.Lines, c.Lines) + 1, fmt.Sprintf("the file has %d whole lines; it was sealed with %d at %s (lines deleted or the end cut)", d.Lines-b2i(d.Open), c.Lines, c.SealedAt)
-		case c.Lines > 0 && d.Ends[c.Lines-1] != c.Bytes:
+		case c.Lines > 0 && d.Ends[i] != c.Bytes:
 			return from, fmt.Sprintf("lines %d to %d are not the %d bytes sealed at %s", from, c.Lines, c.Bytes, c.SealedAt)
-		case c.Lines > 0 && d.Heads[c.Lines-1].String() != c.Head:
+		case c.Lines > 0 && d.Heads[i].String() != c.Head:
 			return from, fmt.Sprintf("lines %d to %d do not chain to the head sealed at %s (rewritten)", from, c.Lines, c.SealedAt)
 		}
 		from = c.Lines + 1
@@ -38,18 +38,18 @@ func b2i(b bool) int {
 	return 0
 }
 
-// readSigned reads st's checkpoints (with a public key) and tombstone.
-func (t *tree) readSigned(st *dayState) error {
+// readSigned reads st's checkpoints (with a public key) and tombstone. A
+// file that is not a regular one, or cannot be read, is st's fault, as is
+// a record that fails.
+func (t *tree) readSigned(st *dayState) {
 	if t.cp == nil {
-		return nil
+		return
 	}
 	pub := t.cfg.PublicKey
 	rel := st.row.User + "/" + st.row.Day
 	data, err := readSmall(t.cp, rel+tombExt)
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if err == nil {
+	switch {
+	case err == nil:
 		tomb, err := parseTombstone(data, pub)
 		if err == nil && (tomb.User != st.row.User || tomb.Day != st.row.Day) {
 			err = errors.New("it names another user or day")
@@ -59,16 +59,21 @@ func (t *tree) readSigned(st *dayState) error {
 		} else {
 			st.tomb = &tomb
 		}
+	case !errors.Is(err, fs.ErrNotExist) && !isNotDir(err):
+		st.fault = fmt.Sprintf("tombstone %s in the checkpoint folder: %v", rel+tombExt, bare(err))
 	}
 	if pub == nil {
-		return nil
+		return
 	}
-	f, err := t.cp.OpenFile(rel+layout.Ext, os.O_RDONLY|nonBlock, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
+	f, err := openRegular(t.cp, rel+layout.Ext)
+	if errors.Is(err, fs.ErrNotExist) || isNotDir(err) {
+		return
 	}
 	if err != nil {
-		return err
+		if st.fault == "" {
+			st.fault = fmt.Sprintf("checkpoint file %s in the checkpoint folder: %v", rel+layout.Ext, bare(err))
+		}
+		return
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(io.LimitReader(f, 64<<20))
@@ -86,29 +91,46 @@ func (t *tree) readSigned(st *dayState) error {
 		}
 		if err != nil {
 			if st.fault == "" {
-				st.fault, st.line = fmt.Sprintf("checkpoint %d of %s: %v", n, path.Join(st.row.User, st.row.Day+layout.Ext), err), c.Lines
+				// Not c.Lines: a forged checkpoint chooses it. The first
+				// line it claims beyond the last good one is sealedLines+1.
+				st.fault, st.line = fmt.Sprintf("checkpoint %d of %s: %v", n, path.Join(st.row.User, st.row.Day+layout.Ext), err), sealedLines(st)+1
 			}
-			return nil
+			return
 		}
 		st.cps = append(st.cps, c)
 		prev = digest(c.signed)
 	}
 	if err := sc.Err(); err != nil && st.fault == "" {
-		st.fault = "checkpoint file: " + err.Error()
+		st.fault = fmt.Sprintf("checkpoint file %s in the checkpoint folder: %v", rel+layout.Ext, bare(err))
 	}
-	return nil
 }
 
-// readSmall reads a file of at most 64 KiB through r, refusing anything but
-// a regular file.
-func readSmall(r *os.Root, rel string) ([]byte, error) {
+// openRegular opens rel through r, without following a symlink out of r
+// nor waiting on a FIFO, refusing anything but a regular file.
+func openRegular(r *os.Root, rel string) (*os.File, error) {
 	f, err := r.OpenFile(rel, os.O_RDONLY|nonBlock, 0)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", rel)
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%w (%v)", errNotRegular, fi.Mode().Type())
 	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+var errNotRegular = errors.New("not a regular file")
+
+// readSmall reads a regular file of at most 64 KiB through r.
+func readSmall(r *os.Root, rel string) ([]byte, error) {
+	f, err := openRegular(r, rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, 64<<10))
 }

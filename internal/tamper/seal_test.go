@@ -83,7 +83,7 @@ func TestRewriteDetectedByCheckpoints(t *testing.T) {
 			data, err := os.ReadFile(p)
 			require.NoError(t, err)
 			require.NoError(t, os.WriteFile(p, bytes.Replace(data, []byte(`"lines":120`), []byte(`"lines":119`), 1), 0o644))
-		}, nil, map[string]string{u + " 2026-11-25": "tampered 119"}},
+		}, nil, map[string]string{u + " 2026-11-25": "tampered 1"}}, // the first line it covers, not its count
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := copyTree(t, clean)
@@ -95,7 +95,7 @@ func TestRewriteDetectedByCheckpoints(t *testing.T) {
 	t.Run("another key", func(t *testing.T) {
 		_, other := newKey(t)
 		for k, v := range verdicts(t, tamper.Config{Root: clean, PublicKey: other}) {
-			assert.Equal(t, "tampered 120", v, k)
+			assert.Equal(t, "tampered 1", v, k) // the first line the first checkpoint covers
 		}
 	})
 }

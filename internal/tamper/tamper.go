@@ -15,7 +15,7 @@ import (
 // by user then day. The error is the tree's (unreadable, not a folder),
 // never a verdict.
 func Verify(ctx context.Context, cfg Config) ([]Row, error) {
-	t, err := openTree(&cfg)
+	t, err := openTree(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func Seal(ctx context.Context, cfg Config, key ed25519.PrivateKey, now time.Time
 	if err := os.MkdirAll(cfg.cpDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint folder: %w", err)
 	}
-	t, err := openTree(&cfg)
+	t, err := openTree(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -59,9 +59,10 @@ func Seal(ctx context.Context, cfg Config, key ed25519.PrivateKey, now time.Time
 		return nil, err
 	}
 	var rows []Row
+	var errs []error // a user whose checkpoint could not be written; the others are sealed
 	for _, u := range users {
 		if err := ctx.Err(); err != nil {
-			return rows, err
+			return rows, errors.Join(append(errs, err)...)
 		}
 		err := t.walkUser(u, func(st *dayState) error {
 			if st.row.Status == Tampered {
@@ -72,8 +73,8 @@ func Seal(ctx context.Context, cfg Config, key ed25519.PrivateKey, now time.Time
 			if !st.file || whole <= sealedLines(st) {
 				return nil
 			}
-			c := Checkpoint{User: u, Day: st.row.Day, Lines: whole, Bytes: st.d.Ends[whole-1],
-				Head: st.d.Heads[whole-1].String(), SealedAt: now.UTC().Format(time.RFC3339)}
+			c := Checkpoint{User: u, Day: st.row.Day, Lines: whole, Bytes: st.d.WholeEnd,
+				Head: st.d.WholeHead.String(), SealedAt: now.UTC().Format(time.RFC3339)}
 			if n := len(st.cps); n > 0 {
 				c.Prev = digest(st.cps[n-1].signed)
 			}
@@ -85,17 +86,17 @@ func Seal(ctx context.Context, cfg Config, key ed25519.PrivateKey, now time.Time
 			return nil
 		})
 		if err != nil {
-			return rows, err
+			errs = append(errs, fmt.Errorf("user %s: %w", u, err))
 		}
 	}
-	return rows, nil
+	return rows, errors.Join(errs...)
 }
 
 func (t *tree) appendCheckpoint(user, day string, line []byte) error {
 	if err := t.cp.MkdirAll(user, 0o755); err != nil {
 		return err
 	}
-	f, err := t.cp.OpenFile(user+"/"+day+layout.Ext, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	f, err := t.cp.OpenFile(user+"/"+day+layout.Ext, os.O_WRONLY|os.O_APPEND|os.O_CREATE|nonBlock, 0o644) // a FIFO put there since: ENXIO, not a wait
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func Prune(ctx context.Context, cfg Config, key ed25519.PrivateKey, cutoff strin
 	if err := os.MkdirAll(cfg.cpDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("checkpoint folder: %w", err)
 	}
-	t, err := openTree(&cfg)
+	t, err := openTree(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -124,9 +125,10 @@ func Prune(ctx context.Context, cfg Config, key ed25519.PrivateKey, cutoff strin
 		return nil, err
 	}
 	var rows []Row
+	var errs []error // a user whose day could not be removed; the others are pruned
 	for _, u := range users {
 		if err := ctx.Err(); err != nil {
-			return rows, err
+			return rows, errors.Join(append(errs, err)...)
 		}
 		var states []*dayState
 		err := t.walkUser(u, func(st *dayState) error {
@@ -157,12 +159,13 @@ func Prune(ctx context.Context, cfg Config, key ed25519.PrivateKey, cutoff strin
 			}
 			tomb := Tombstone{User: u, Day: st.row.Day, Lines: st.d.Lines, Head: head.String(), PrunedAt: now.UTC().Format(time.RFC3339)}
 			if err := t.removeDay(&tomb, key); err != nil {
-				return rows, err
+				errs = append(errs, fmt.Errorf("user %s: %w", u, err))
+				break
 			}
 			rows = append(rows, Row{User: u, Day: st.row.Day, Status: "pruned", Lines: st.d.Lines})
 		}
 	}
-	return rows, nil
+	return rows, errors.Join(errs...)
 }
 
 // removeDay writes tomb, synced, then removes its day file.

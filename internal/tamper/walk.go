@@ -1,6 +1,7 @@
 package tamper
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -70,13 +71,14 @@ type dayState struct {
 // tree is an open tree: the root and the checkpoint folder, nil when
 // missing.
 type tree struct {
+	ctx  context.Context
 	cfg  *Config
 	root *os.Root
 	cp   *os.Root
 }
 
-func openTree(cfg *Config) (*tree, error) {
-	t := &tree{cfg: cfg}
+func openTree(ctx context.Context, cfg *Config) (*tree, error) {
+	t := &tree{ctx: ctx, cfg: cfg}
 	var err error
 	if t.root, err = os.OpenRoot(cfg.Root); err != nil {
 		return nil, fmt.Errorf("audit root: %w", err)
@@ -164,10 +166,10 @@ func (t *tree) days(user string) ([]string, error) {
 		return err
 	}
 	if err := add(t.root, layout.UserDir(user), layout.Ext); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot list %s in the root: %w", layout.UserDir(user), bare(err))
 	}
 	if err := add(t.cp, user, layout.Ext, tombExt); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot list %s in the checkpoint folder: %w", user, bare(err))
 	}
 	days := make([]string, 0, len(set))
 	for d := range set {
@@ -179,12 +181,13 @@ func (t *tree) days(user string) ([]string, error) {
 
 const tombExt = ".tombstone.json"
 
-// walkUser checks user's days in order, calling fn with each. keep fills
-// each day's Ends and Heads, which fn must not keep.
+// walkUser checks user's days in order, calling fn with each. A day or
+// folder that cannot be read is a Tampered row naming it, and the walk
+// goes on; the error is ctx's or fn's.
 func (t *tree) walkUser(user string, fn func(*dayState) error) error {
 	days, err := t.days(user)
 	if err != nil {
-		return err
+		return fn(&dayState{row: Row{User: user, Status: Tampered, Reason: err.Error()}})
 	}
 	genesis := chain.Genesis(user)
 	prev := genesis
@@ -192,24 +195,28 @@ func (t *tree) walkUser(user string, fn func(*dayState) error) error {
 	started := false
 	for _, day := range days {
 		st := &dayState{row: Row{User: user, Day: day}}
-		if err := t.readSigned(st); err != nil {
-			return err
-		}
+		t.readSigned(st)
 		rel := layout.UserDir(user) + "/" + day + layout.Ext
 		f, err := t.root.OpenFile(rel, os.O_RDONLY|nonBlock, 0)
+		if err == nil {
+			st.file = true
+			at := make([]int, len(st.cps))
+			for i, c := range st.cps {
+				at[i] = c.Lines
+			}
+			err = t.readDay(st, f, chain.Options{Prev: prev, Alt: alt, Started: started, At: at, Links: true})
+			f.Close()
+			if cerr := t.ctx.Err(); cerr != nil {
+				return cerr
+			}
+		}
 		switch {
 		case err == nil:
-			st.file = true
-			err = t.readDay(st, f, chain.Options{Prev: prev, Alt: alt, Started: started, Keep: true})
-			f.Close()
-			if err != nil {
-				return fmt.Errorf("%s: %w", rel, err)
-			}
 			if st.d.Chained > 0 {
-				alt = append(append(alt[:0], st.d.Start), st.d.Heads...)
+				alt = append(append(alt[:0], st.d.Start), st.d.Links...)
 			}
 			prev, started = st.d.Head, st.d.Started
-		case errors.Is(err, fs.ErrNotExist):
+		case !st.file && (errors.Is(err, fs.ErrNotExist) || isNotDir(err)):
 			if st.tomb != nil {
 				head, _ := chain.ParseLink(st.tomb.Head)
 				// A writer that finds no earlier day file on disk starts
@@ -219,17 +226,22 @@ func (t *tree) walkUser(user string, fn func(*dayState) error) error {
 				st.row.Status, st.row.Lines = Retained, st.tomb.Lines
 				st.row.Reason = "removed by retention at " + st.tomb.PrunedAt
 			} else if n := len(st.cps); n > 0 {
-				last := st.cps[n-1]
-				head, _ := chain.ParseLink(last.Head)
-				prev, alt = head, alt[:0]
-				started = started || head != genesis
-				st.row.Status, st.row.Lines = Tampered, last.Lines
-				st.row.Reason = fmt.Sprintf("the day file is missing; it was sealed with %d lines at %s", last.Lines, last.SealedAt)
+				prev, alt, started = t.afterSealed(st, started)
+				st.row.Reason = fmt.Sprintf("the day file is missing; it was sealed with %d lines at %s", st.row.Lines, st.cps[n-1].SealedAt)
 			} else if st.fault == "" {
 				continue
 			}
 		default:
-			return fmt.Errorf("%s: %w", rel, bare(err))
+			// Something is there that cannot be read (a symlink out of
+			// the root, no permission): the day is tampered, and the next
+			// one follows its last checkpoint, if any.
+			st.file = true
+			st.d = chain.Day{Head: prev, Start: prev, Started: started}
+			if len(st.cps) > 0 {
+				prev, alt, started = t.afterSealed(st, started)
+			}
+			st.row.Status = Tampered
+			st.row.Reason = fmt.Sprintf("cannot read %s in the root: %v", rel, bare(err))
 		}
 		if st.fault != "" {
 			st.row.Status, st.row.Line, st.row.Reason = Tampered, st.line, st.fault
@@ -237,9 +249,18 @@ func (t *tree) walkUser(user string, fn func(*dayState) error) error {
 		if err := fn(st); err != nil {
 			return err
 		}
-		st.d.Ends, st.d.Heads = nil, nil
+		st.d.Ends, st.d.Heads, st.d.Links = nil, nil, nil
 	}
 	return nil
+}
+
+// afterSealed marks st Tampered with its last checkpoint's line count,
+// and returns where the chain goes on from: that checkpoint's head.
+func (t *tree) afterSealed(st *dayState, started bool) (chain.Link, []chain.Link, bool) {
+	last := st.cps[len(st.cps)-1]
+	head, _ := chain.ParseLink(last.Head)
+	st.row.Status, st.row.Lines = Tampered, last.Lines
+	return head, nil, started || head != chain.Genesis(st.row.User)
 }
 
 // readDay checks one day file against its chain and its checkpoints.
@@ -253,7 +274,7 @@ func (t *tree) readDay(st *dayState, f *os.File, o chain.Options) error {
 		st.row.Status, st.row.Reason = Tampered, fmt.Sprintf("not a regular file (%v)", fi.Mode().Type())
 		return nil
 	}
-	if st.d, err = chain.Verify(f, o); err != nil {
+	if st.d, err = chain.Verify(t.ctx, f, o); err != nil {
 		return err
 	}
 	d := &st.d
