@@ -96,7 +96,7 @@ under {root}/{user}/tool_audit/YYYY-MM-DD.jsonl.`,
 	pf.StringVarP(&a.output, "output", "o", "", "output format: table, json or csv (default table on a terminal, json otherwise)")
 	pf.BoolVar(&a.noColor, "no-color", false, "no colours (also when $NO_COLOR is set)")
 	pf.StringVar(&a.color, "color", "auto", "colours: auto, always or never")
-	root.AddCommand(a.usersCommand(), a.recentCommand(), a.dayCommand(), a.followCommand(), a.statsCommand())
+	root.AddCommand(a.usersCommand(), a.recentCommand(), a.dayCommand(), a.followCommand(), a.statsCommand(), a.shipCommand())
 	return root
 }
 
