@@ -27,6 +27,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -89,6 +91,17 @@ func New(ctx context.Context, dest string, opts ...Option) (*Store, error) {
 			o.UsePathStyle = force
 		}
 		o.DisableLogOutputChecksumValidationSkipped = true
+		// The shipper tries again every interval itself: a backoff of up
+		// to 2 s (the SDK's is 20 s) keeps one look at a store that is down
+		// short, and no retry quota means a store that is back is not
+		// refused retries for a while.
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxBackoff = 2 * time.Second
+			so.RateLimiter = ratelimit.None
+			if cfg.RetryMaxAttempts > 0 {
+				so.MaxAttempts = cfg.RetryMaxAttempts
+			}
+		})
 	})
 	s := &Store{client: client, bucket: bucket, prefix: prefix, now: time.Now}
 	for _, o := range opts {

@@ -29,5 +29,11 @@ func lockRoot(root string) (*os.File, error) {
 		}
 		return nil, err
 	}
+	// Progress files being written when a shipper died are left as *.tmp.
+	if tmps, _ := filepath.Glob(filepath.Join(dir, "progress", "*", "*.tmp")); len(tmps) > 0 {
+		for _, tmp := range tmps {
+			os.Remove(tmp)
+		}
+	}
 	return f, nil
 }
