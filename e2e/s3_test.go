@@ -141,19 +141,28 @@ func localFiles(t *testing.T, root string) map[string][]byte {
 	return out
 }
 
-// byHost joins the pieces under prefix, in key order, by "user/day/host".
-func byHost(objs map[string][]byte, prefix string) map[string][]byte {
+// byHost reads the objects under prefix as a reader of the bucket does
+// (see ship.Object), by "user/day/host": the compacted object, then the
+// pieces past it, in key order.
+func byHost(t *testing.T, objs map[string][]byte, prefix string) map[string][]byte {
 	keys := make([]string, 0, len(objs))
 	for k := range objs {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	sort.Strings(keys) // "h.jsonl" sorts before "h/…"
 	out := map[string][]byte{}
+	compacted := map[string]int64{}
 	for _, k := range keys {
-		// prefix user/tool_audit/day/host/offset.jsonl
-		p := strings.Split(strings.TrimPrefix(k, prefix), "/")
-		g := p[0] + "/" + p[2] + "/" + p[3]
-		out[g] = append(out[g], objs[k]...)
+		o, ok := ship.ParseKey(strings.TrimPrefix(k, prefix))
+		require.True(t, ok, "not a shipper's key: %s", k)
+		g := o.User + "/" + o.Day + "/" + o.Host
+		switch {
+		case o.Compacted:
+			compacted[g] = int64(len(objs[k]))
+			out[g] = append(out[g], objs[k]...)
+		case o.Offset >= compacted[g]:
+			out[g] = append(out[g], objs[k]...)
+		}
 	}
 	return out
 }
@@ -169,7 +178,7 @@ func checkBucketEqualsLocal(t *testing.T, objs map[string][]byte, prefix string,
 			want[ud+"/"+host] = b
 		}
 	}
-	got := byHost(objs, prefix)
+	got := byHost(t, objs, prefix)
 	require.Equal(t, len(want), len(got), "user-day-host files")
 	for k, b := range want {
 		if !assert.True(t, bytes.Equal(b, got[k]), "%s: local %d bytes, bucket %d", k, len(b), len(got[k])) {
@@ -386,4 +395,64 @@ func TestObjectLockRefusesOverwriteAndDelete(t *testing.T) {
 	_, err = b.ReadFrom(got.Body)
 	require.NoError(t, err)
 	assert.Equal(t, string(original), b.String(), "the shipped version is intact")
+}
+
+// TestCompactionOnServer: a finished day's pieces become one object per
+// host; with Object Lock the compacted object carries the retention and the
+// pieces stay, locked, until theirs ends.
+func TestCompactionOnServer(t *testing.T) {
+	w := startWeed(t)
+	w.bucket(t, "audit", false)
+	w.bucket(t, "locked", true)
+	w.setEnv(t)
+	ctx := context.Background()
+	day := time.Now().UTC().AddDate(0, 0, -3).Format("2006-01-02")
+	for _, tc := range []struct {
+		bucket    string
+		retention time.Duration
+	}{{"audit", 0}, {"locked", time.Hour}} {
+		root := t.TempDir()
+		store, err := s3ship.New(ctx, "s3://"+tc.bucket+"/c")
+		require.NoError(t, err)
+		s, err := ship.Start(ctx, root, store, ship.WithInterval(time.Hour), ship.WithHost("h"), ship.WithCompactAfter(-1), ship.WithRetention(tc.retention))
+		require.NoError(t, err)
+		path := filepath.Join(root, "alice", "tool_audit", day+".jsonl")
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o700))
+		for piece := range 3 {
+			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+			require.NoError(t, err)
+			for i := range 100 {
+				fmt.Fprintf(f, `{"ts":"%sT10:00:00Z","user":"alice","tool":"t","piece":%d,"n":%d}`+"\n", day, piece, i)
+			}
+			f.Close()
+			require.NoError(t, s.Sync(ctx))
+		}
+		require.NoError(t, s.Close(ctx))
+		require.Len(t, w.objects(t, tc.bucket, "c/"), 3, "three pieces")
+
+		old := time.Now().Add(-2 * time.Hour)
+		require.NoError(t, os.Chtimes(path, old, old))
+		s, err = ship.Start(ctx, root, store, ship.WithInterval(time.Hour), ship.WithHost("h"), ship.WithRetention(tc.retention))
+		require.NoError(t, err)
+		require.NoError(t, s.Sync(ctx))
+		assert.Equal(t, int64(1), s.Health().Compactions)
+		require.NoError(t, s.Close(ctx))
+
+		objs := w.objects(t, tc.bucket, "c/")
+		compacted := "c/" + ship.CompactedKey("alice", day, "h")
+		local, err := os.ReadFile(path)
+		require.NoError(t, err)
+		assert.Equal(t, string(local), string(objs[compacted]), tc.bucket)
+		assert.Equal(t, 300, checkBucketEqualsLocal(t, objs, "c/", map[string]string{"h": root}))
+		if tc.retention == 0 {
+			assert.Len(t, objs, 1, "the pieces are deleted")
+			continue
+		}
+		assert.Len(t, objs, 4, "the pieces stay while they are locked")
+		head, err := w.client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(tc.bucket), Key: aws.String(compacted)})
+		require.NoError(t, err)
+		assert.Equal(t, types.ObjectLockModeCompliance, head.ObjectLockMode)
+		require.NotNil(t, head.ObjectLockRetainUntilDate)
+		assert.WithinDuration(t, time.Now().Add(tc.retention), *head.ObjectLockRetainUntilDate, 2*time.Minute)
+	}
 }

@@ -1,6 +1,6 @@
-// Package s3ship is the S3 Store of package ship: each piece is one
-// PutObject with If-None-Match: *, and, when asked, an Object Lock
-// retention in COMPLIANCE mode.
+// Package s3ship is the S3 Store of package ship: each object is one
+// PutObject with If-None-Match: *, and, when the shipper asks, an Object
+// Lock retention in COMPLIANCE mode.
 //
 // New configures the client the standard way: AWS_ENDPOINT_URL_S3 or
 // AWS_ENDPOINT_URL, AWS_REGION (us-east-1 when unset), and the SDK's
@@ -47,32 +47,16 @@ var ErrURL = errors.New("want s3://bucket[/prefix]")
 
 // Store writes pieces to s3://bucket/prefix. It is safe for concurrent use.
 type Store struct {
-	client    *s3.Client
-	bucket    string
-	prefix    string // "" or ending in "/"
-	retention time.Duration
-	now       func() time.Time
+	client *s3.Client
+	bucket string
+	prefix string // "" or ending in "/"
 }
 
 var _ ship.Store = (*Store)(nil)
 
-// Option configures a Store.
-type Option interface{ apply(*Store) }
-
-type optionFunc func(*Store)
-
-func (f optionFunc) apply(s *Store) { f(s) }
-
-// WithRetention gives every object an Object Lock retention of d in
-// COMPLIANCE mode (default none). The bucket must have Object Lock; then
-// nobody can overwrite or delete the object's version before d has passed.
-func WithRetention(d time.Duration) Option {
-	return optionFunc(func(s *Store) { s.retention = max(d, 0) })
-}
-
 // New returns a Store for dest, s3://bucket[/prefix], configured from the
 // environment (see the package doc).
-func New(ctx context.Context, dest string, opts ...Option) (*Store, error) {
+func New(ctx context.Context, dest string) (*Store, error) {
 	bucket, prefix, err := ParseURL(dest)
 	if err != nil {
 		return nil, err
@@ -103,13 +87,7 @@ func New(ctx context.Context, dest string, opts ...Option) (*Store, error) {
 			}
 		})
 	})
-	s := &Store{client: client, bucket: bucket, prefix: prefix, now: time.Now}
-	for _, o := range opts {
-		if o != nil {
-			o.apply(s)
-		}
-	}
-	return s, nil
+	return &Store{client: client, bucket: bucket, prefix: prefix}, nil
 }
 
 // ParseURL splits s3://bucket/prefix into the bucket and the prefix, which
@@ -152,8 +130,9 @@ func pathStyleEnv() (value, set bool) {
 }
 
 // PutOnce stores body under the prefix and key unless an object is there
-// already (then the error wraps ship.ErrExists).
-func (s *Store) PutOnce(ctx context.Context, key string, body []byte) error {
+// already (then the error wraps ship.ErrExists), locked until retainUntil
+// in COMPLIANCE mode unless it is zero.
+func (s *Store) PutOnce(ctx context.Context, key string, body []byte, retainUntil time.Time) error {
 	in := &s3.PutObjectInput{
 		Bucket:        &s.bucket,
 		Key:           aws.String(s.prefix + key),
@@ -162,9 +141,9 @@ func (s *Store) PutOnce(ctx context.Context, key string, body []byte) error {
 		ContentType:   aws.String("application/x-ndjson"),
 		IfNoneMatch:   aws.String("*"),
 	}
-	if s.retention > 0 {
+	if !retainUntil.IsZero() {
 		in.ObjectLockMode = types.ObjectLockModeCompliance
-		in.ObjectLockRetainUntilDate = aws.Time(s.now().Add(s.retention))
+		in.ObjectLockRetainUntilDate = aws.Time(retainUntil)
 	}
 	_, err := s.client.PutObject(ctx, in)
 	var apiErr smithy.APIError
@@ -185,4 +164,42 @@ func (s *Store) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	defer out.Body.Close()
 	return io.ReadAll(out.Body)
+}
+
+// List returns the keys under the prefix that start with prefix, sorted,
+// without the store's prefix.
+func (s *Store) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: aws.String(s.prefix + prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return keys, fmt.Errorf("s3ship: listing s3://%s/%s%s: %w", s.bucket, s.prefix, prefix, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, strings.TrimPrefix(aws.ToString(o.Key), s.prefix))
+		}
+	}
+	return keys, nil
+}
+
+// Delete deletes the objects under keys, 1,000 per request.
+func (s *Store) Delete(ctx context.Context, keys ...string) error {
+	for len(keys) > 0 {
+		n := min(len(keys), 1000)
+		ids := make([]types.ObjectIdentifier, n)
+		for i, k := range keys[:n] {
+			ids[i].Key = aws.String(s.prefix + k)
+		}
+		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: &s.bucket, Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+		if err != nil {
+			return fmt.Errorf("s3ship: deleting %d objects in s3://%s/%s: %w", n, s.bucket, s.prefix, err)
+		}
+		if len(out.Errors) > 0 {
+			e := out.Errors[0]
+			return fmt.Errorf("s3ship: deleting %s: %s: %s (and %d more errors)", aws.ToString(e.Key), aws.ToString(e.Code), aws.ToString(e.Message), len(out.Errors)-1)
+		}
+		keys = keys[n:]
+	}
+	return nil
 }

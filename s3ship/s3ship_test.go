@@ -90,9 +90,9 @@ func setEnv(t *testing.T, endpoint string) {
 func TestPutOnceRequest(t *testing.T) {
 	srv, seen := server(t, http.StatusOK)
 	setEnv(t, srv.URL)
-	st, err := s3ship.New(context.Background(), "s3://bkt/audit", s3ship.WithRetention(24*time.Hour))
+	st, err := s3ship.New(context.Background(), "s3://bkt/audit")
 	require.NoError(t, err)
-	require.NoError(t, st.PutOnce(context.Background(), "alice/tool_audit/2026-11-29/h1/0000000000000000.jsonl", []byte("{}\n")))
+	require.NoError(t, st.PutOnce(context.Background(), "alice/tool_audit/2026-11-29/h1/0000000000000000.jsonl", []byte("{}\n"), time.Now().Add(24*time.Hour)))
 	require.Len(t, *seen, 1)
 	r := (*seen)[0]
 	assert.Equal(t, "PUT", r.method)
@@ -110,7 +110,7 @@ func TestPreconditionFailedIsErrExists(t *testing.T) {
 	setEnv(t, srv.URL)
 	st, err := s3ship.New(context.Background(), "s3://bkt")
 	require.NoError(t, err)
-	err = st.PutOnce(context.Background(), "k", []byte("{}\n"))
+	err = st.PutOnce(context.Background(), "k", []byte("{}\n"), time.Time{})
 	require.ErrorIs(t, err, ship.ErrExists)
 	assert.Contains(t, err.Error(), "s3://bkt/k")
 }
@@ -128,7 +128,7 @@ func TestPathStyleEnvForcesIt(t *testing.T) {
 		st, err := s3ship.New(context.Background(), "s3://bkt")
 		require.NoError(t, err)
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = st.PutOnce(ctx, "k", []byte("{}\n"))
+		err = st.PutOnce(ctx, "k", []byte("{}\n"), time.Time{})
 		cancel()
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), want, "%s=%q", s3ship.PathStyleEnv, env)
@@ -137,6 +137,6 @@ func TestPathStyleEnvForcesIt(t *testing.T) {
 	t.Setenv(s3ship.PathStyleEnv, "false")
 	st, err := s3ship.New(context.Background(), "s3://bkt")
 	require.NoError(t, err)
-	err = st.PutOnce(context.Background(), "k", []byte("{}\n"))
+	err = st.PutOnce(context.Background(), "k", []byte("{}\n"), time.Time{})
 	assert.ErrorContains(t, err, `"http://bkt.localhost:1/k?`, "false turns the automatic path style off")
 }

@@ -23,12 +23,6 @@ func (f dayFile) rel() string {
 	return filepath.Join(f.user, layout.AuditDir, f.day+layout.Ext)
 }
 
-// Key returns the key, relative to a store's prefix, of the piece of
-// user's day file that starts at byte offset, shipped by host.
-func Key(user, day, host string, offset int64) string {
-	return fmt.Sprintf("%s/%s/%s/%s/%016d%s", user, layout.AuditDir, day, host, offset, layout.Ext)
-}
-
 // dayFiles lists the regular day files under root, sorted. Other names
 // (the state folder, FIFOs, symbolic links) are left alone.
 func dayFiles(root string) ([]dayFile, error) {
@@ -81,13 +75,20 @@ func (s *Shipper) cycle(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("ship: listing %s: %w", s.root, err))
 	}
 	var t tally
-	var shippedLines, shippedBytes, objects int64
+	var shippedLines, shippedBytes, objects, compactions int64
 	storeDown := false
 	for _, f := range files {
 		lines, n, objs, err := s.shipFile(ctx, f, &t, storeDown)
 		shippedLines += lines
 		shippedBytes += n
 		objects += objs
+		if err == nil && !storeDown {
+			var c bool
+			c, err = s.compact(ctx, f)
+			if c {
+				compactions++
+			}
+		}
 		if err != nil {
 			errs = append(errs, err)
 			s.cfg.handle(err)
@@ -105,6 +106,7 @@ func (s *Shipper) cycle(ctx context.Context) error {
 	h.ShippedLines += shippedLines
 	h.ShippedBytes += shippedBytes
 	h.Objects += objects
+	h.Compactions += compactions
 	h.LastCycle = now
 	h.LastError = err
 	if err != nil {
@@ -151,13 +153,21 @@ func (s *Shipper) shipFile(ctx context.Context, f dayFile, t *tally, skip bool) 
 			break // only a line still being written
 		}
 		k := Key(f.user, f.day, s.host, p.Offset)
-		shipped, perr := s.put(ctx, k, piece, fh, p.Offset, size)
+		var until time.Time
+		if s.cfg.retention > 0 {
+			until = s.cfg.now().Add(min(s.cfg.retention, PieceRetention))
+		}
+		shipped, perr := s.put(ctx, k, piece, fh, p.Offset, size, until)
 		if perr != nil {
 			err = fmt.Errorf("ship: %s at byte %d of %s: %w", k, p.Offset, f.rel(), perr)
 			break
 		}
 		c := int64(bytes.Count(shipped, []byte{'\n'}))
-		next := progress{Offset: p.Offset + int64(len(shipped)), Lines: p.Lines + c}
+		next := p
+		next.Offset, next.Lines = p.Offset+int64(len(shipped)), p.Lines+c
+		if until.After(next.PiecesUntil) {
+			next.PiecesUntil = until
+		}
 		if serr := saveProgress(s.root, f.user, f.day, next); serr != nil {
 			err = fmt.Errorf("ship: saving the progress of %s: %w", f.rel(), serr)
 			break
@@ -180,8 +190,8 @@ func (s *Shipper) shipFile(ctx context.Context, f dayFile, t *tally, skip bool) 
 // earlier run stored it and died before saving its progress), that object
 // must be a whole-line prefix of the file from offset: it is then what was
 // shipped, and put returns it.
-func (s *Shipper) put(ctx context.Context, key string, piece []byte, fh *os.File, offset, size int64) ([]byte, error) {
-	err := s.store.PutOnce(ctx, key, piece)
+func (s *Shipper) put(ctx context.Context, key string, piece []byte, fh *os.File, offset, size int64, until time.Time) ([]byte, error) {
+	err := s.store.PutOnce(ctx, key, piece, until)
 	if err == nil || !errors.Is(err, ErrExists) {
 		return piece, err
 	}

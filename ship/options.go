@@ -10,8 +10,10 @@ type optionFunc func(*config)
 func (f optionFunc) apply(c *config) { f(c) }
 
 type config struct {
-	interval time.Duration
-	host     string
+	interval     time.Duration
+	host         string
+	retention    time.Duration
+	compactAfter time.Duration
 	maxPiece int
 	now      func() time.Time
 	handle   func(error)
@@ -21,7 +23,7 @@ type config struct {
 const DefaultInterval = 30 * time.Second
 
 func newConfig(opts []Option) config {
-	c := config{interval: DefaultInterval, maxPiece: 16 << 20, now: time.Now, handle: func(error) {}}
+	c := config{interval: DefaultInterval, compactAfter: time.Hour, maxPiece: 16 << 20, now: time.Now, handle: func(error) {}}
 	for _, o := range opts {
 		if o != nil {
 			o.apply(&c)
@@ -38,6 +40,27 @@ func WithInterval(d time.Duration) Option {
 			c.interval = d
 		}
 	})
+}
+
+// PieceRetention bounds the retention of a piece (see WithRetention): long
+// enough to protect it until its day is compacted, short enough that the
+// pieces can then be deleted.
+const PieceRetention = 72 * time.Hour
+
+// WithRetention asks the store to keep every compacted object d from its
+// upload, and every piece min(d, PieceRetention), from being overwritten or
+// deleted (S3 Object Lock, COMPLIANCE; the bucket must have Object Lock).
+// Default 0: none.
+func WithRetention(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.retention = max(d, 0) })
+}
+
+// WithCompactAfter sets how long after a day is over everywhere (12:00
+// UTC the next day) and after its file's last change each host's pieces
+// of a user-day are joined into one object, and then deleted (default
+// 1 h). d < 0 turns compaction off.
+func WithCompactAfter(d time.Duration) Option {
+	return optionFunc(func(c *config) { c.compactAfter = d })
 }
 
 // WithHost sets the host part of the keys (default: the one kept in the

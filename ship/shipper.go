@@ -20,6 +20,7 @@ type Health struct {
 	ShippedLines  int64     // lines shipped since Start
 	ShippedBytes  int64     // bytes shipped since Start
 	Objects       int64     // pieces stored since Start
+	Compactions   int64     // user-days of this host joined into one object since Start
 	LastCycle     time.Time // when the last look at the root ended
 	LastError     error     // the last cycle's error, nil if it had none
 	LastErrorAt   time.Time // when the last error happened

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // StateDir is the folder under the root that holds a shipper's state. It
@@ -17,10 +18,15 @@ import (
 const StateDir = ".ship"
 
 // progress is what has been shipped of one day file: its first Offset
-// bytes, which hold Lines lines.
+// bytes, which hold Lines lines; the length of its compacted object (0:
+// not compacted); whether the pieces it covers are deleted; and the latest
+// retention given to a piece, before which they cannot be.
 type progress struct {
-	Offset int64 `json:"offset"`
-	Lines  int64 `json:"lines"`
+	Offset        int64     `json:"offset"`
+	Lines         int64     `json:"lines"`
+	Compacted     int64     `json:"compacted,omitempty"`
+	PiecesDeleted bool      `json:"pieces_deleted,omitempty"`
+	PiecesUntil   time.Time `json:"pieces_until,omitzero"`
 }
 
 func progressPath(root, user, day string) string {

@@ -3,6 +3,7 @@ package ship
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ErrExists is wrapped by a Store's PutOnce error when the key already
@@ -20,7 +21,13 @@ var ErrConflict = errors.New("shipped object differs from the local file")
 type Store interface {
 	// PutOnce stores body under key, or returns an error wrapping
 	// ErrExists if key already holds an object (it is then unchanged).
-	PutOnce(ctx context.Context, key string, body []byte) error
+	// A non-zero retainUntil asks that nobody may overwrite or delete the
+	// object before then (S3 Object Lock, COMPLIANCE mode).
+	PutOnce(ctx context.Context, key string, body []byte, retainUntil time.Time) error
 	// Get returns the object under key.
 	Get(ctx context.Context, key string) ([]byte, error)
+	// List returns the keys that start with prefix, sorted.
+	List(ctx context.Context, prefix string) ([]string, error)
+	// Delete deletes the objects under keys; a missing key is no error.
+	Delete(ctx context.Context, keys ...string) error
 }

@@ -19,6 +19,7 @@ func (a *app) shipCommand() *cobra.Command {
 		to        string
 		interval  time.Duration
 		retention time.Duration
+		compact   time.Duration
 		host      string
 		once      bool
 	)
@@ -27,8 +28,10 @@ func (a *app) shipCommand() *cobra.Command {
 		Short: "Copy the audit files to S3-compatible object storage, until stopped",
 		Long: `ship uploads the whole lines of every day file under the root, in order, to
 s3://BUCKET/PREFIX/{user}/tool_audit/{day}/{host}/{offset}.jsonl, every interval,
-until interrupted; then it ships what is left and stops. Its progress is kept in
-{root}/.ship, so a restart neither loses nor repeats a line. It deletes nothing.
+until interrupted; then it ships what is left and stops. Once a day is over, each
+user-day's pieces are joined into {day}/{host}.jsonl and deleted. Its progress is
+kept in {root}/.ship, so a restart neither loses nor repeats a line. It deletes
+nothing local.
 The S3 client reads AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, AWS_REGION and the
 usual credential chain; TOOLAUDIT_S3_PATH_STYLE=true forces path-style URLs
 (automatic for an IP address or localhost).`,
@@ -46,12 +49,12 @@ usual credential chain; TOOLAUDIT_S3_PATH_STYLE=true forces path-style URLs
 				return err
 			}
 			ctx := cmd.Context()
-			store, err := s3ship.New(ctx, to, s3ship.WithRetention(retention))
+			store, err := s3ship.New(ctx, to)
 			if err != nil {
 				return err
 			}
 			stderr := cmd.ErrOrStderr()
-			opts := []ship.Option{ship.WithInterval(interval), ship.WithHost(host)}
+			opts := []ship.Option{ship.WithInterval(interval), ship.WithHost(host), ship.WithRetention(retention), ship.WithCompactAfter(compact)}
 			if once {
 				opts = append(opts, ship.WithInterval(time.Hour))
 			} else {
@@ -79,7 +82,8 @@ usual credential chain; TOOLAUDIT_S3_PATH_STYLE=true forces path-style URLs
 	f := cmd.Flags()
 	f.StringVar(&to, "to", "", "destination, s3://BUCKET[/PREFIX]")
 	f.DurationVar(&interval, "interval", ship.DefaultInterval, "time between two uploads: the most a line waits while the store answers")
-	f.DurationVar(&retention, "retention", 0, "Object Lock retention (COMPLIANCE) of each object; the bucket needs Object Lock (0: none)")
+	f.DurationVar(&retention, "retention", 0, "Object Lock retention (COMPLIANCE) of each compacted object, pieces at most 72h; the bucket needs Object Lock (0: none)")
+	f.DurationVar(&compact, "compact-after", time.Hour, "join a host's pieces of a user-day into one object this long after the day is over and its file unchanged (negative: never)")
 	f.StringVar(&host, "host", "", "host part of the keys (default: made once and kept in {root}/.ship/host)")
 	f.BoolVar(&once, "once", false, "ship what is there now, then exit")
 	return cmd
