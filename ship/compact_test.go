@@ -143,7 +143,7 @@ func TestCompactionCrashBeforeProgress(t *testing.T) {
 
 func TestParseKey(t *testing.T) {
 	for key, want := range map[string]ship.Object{
-		ship.Key("alice", "2026-11-27", "h1", 4096): {User: "alice", Day: "2026-11-27", Host: "h1", Offset: 4096},
+		ship.Key("alice", "2026-11-27", "h1", 4096):               {User: "alice", Day: "2026-11-27", Host: "h1", Offset: 4096},
 		ship.CompactedKey("@unattributed", "2026-11-27", "h-1.x"): {User: "@unattributed", Day: "2026-11-27", Host: "h-1.x", Compacted: true},
 	} {
 		got, ok := ship.ParseKey(key)

@@ -14,9 +14,9 @@ type config struct {
 	host         string
 	retention    time.Duration
 	compactAfter time.Duration
-	maxPiece int
-	now      func() time.Time
-	handle   func(error)
+	maxPiece     int
+	now          func() time.Time
+	handle       func(error)
 }
 
 // DefaultInterval is the time between two looks at the root.
