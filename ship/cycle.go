@@ -127,7 +127,7 @@ func (s *Shipper) shipFile(ctx context.Context, f dayFile, t *tally, skip bool) 
 		}
 		s.prog[key] = p
 	}
-	fh, err := os.Open(filepath.Join(s.root, f.rel()))
+	fh, err := os.OpenFile(filepath.Join(s.root, f.rel()), openFlags, 0)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("ship: %w", err)
 	}
@@ -135,6 +135,9 @@ func (s *Shipper) shipFile(ctx context.Context, f dayFile, t *tally, skip bool) 
 	st, err := fh.Stat()
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("ship: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return 0, 0, 0, fmt.Errorf("ship: %s is not a regular file (%v): not shipped", f.rel(), st.Mode().Type())
 	}
 	size := st.Size()
 	if size < p.Offset {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -372,4 +373,26 @@ func keys(m *memStore) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// A day file that is a FIFO or a symbolic link is neither opened nor
+// waited on.
+func TestSkipsFIFOsAndLinks(t *testing.T) {
+	root, st := t.TempDir(), newMemStore()
+	appendLines(t, root, "alice", "2026-11-29", 0, 1)
+	dir := filepath.Join(root, "alice", "tool_audit")
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "2026-11-28.jsonl"), 0o600))
+	outside := filepath.Join(t.TempDir(), "secret.jsonl")
+	require.NoError(t, os.WriteFile(outside, []byte("secret\n"), 0o600))
+	require.NoError(t, os.Symlink(outside, filepath.Join(dir, "2026-11-27.jsonl")))
+	s := open(t, root, st)
+	done := make(chan error, 1)
+	go func() { done <- s.Sync(context.Background()) }()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("Sync waits on a FIFO")
+	}
+	assert.Equal(t, []string{ship.Key("alice", "2026-11-29", "h1", 0)}, keys(st))
 }

@@ -58,7 +58,11 @@ usual credential chain; TOOLAUDIT_S3_PATH_STYLE=true forces path-style URLs
 			if once {
 				opts = append(opts, ship.WithInterval(time.Hour))
 			} else {
-				opts = append(opts, ship.WithErrorHandler(func(err error) { fmt.Fprintln(stderr, "toolaudit ship:", oneLine(err.Error())) }))
+				opts = append(opts, ship.WithErrorHandler(func(err error) {
+					if ctx.Err() == nil { // not the upload that stopping cut short
+						fmt.Fprintln(stderr, "toolaudit ship:", oneLine(err.Error()))
+					}
+				}))
 			}
 			loopCtx, stop := context.WithCancel(ctx)
 			defer stop()
