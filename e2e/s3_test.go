@@ -126,7 +126,7 @@ func shipCmd(t *testing.T, w *weed, root, to, host string, args ...string) *exec
 }
 
 // localFiles returns the day files under root by "user/day".
-func localFiles(t *testing.T, root string) map[string][]byte {
+func localFiles(t testing.TB, root string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	paths, err := filepath.Glob(filepath.Join(root, "*", "tool_audit", "*.jsonl"))

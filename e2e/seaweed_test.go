@@ -42,7 +42,7 @@ var (
 // skips the test, saying why, when SeaweedFS cannot be had (WEED_BIN=skip:
 // CI's own build failed, do not try again); the build is tried once per
 // test binary.
-func weedBinary(t *testing.T) string {
+func weedBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("long: builds and runs SeaweedFS")
@@ -85,7 +85,7 @@ func weedBinary(t *testing.T) string {
 // weed is a SeaweedFS "weed mini" on loopback: master, volume, filer and
 // S3 in one process.
 type weed struct {
-	t        *testing.T
+	t        testing.TB
 	bin, dir string
 	base     int // master port; volume, filer, S3 and admin follow
 	cmd      *exec.Cmd
@@ -96,7 +96,7 @@ func (w *weed) endpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", w.b
 
 // freeBase finds a base port whose five ports and their gRPC twins (+10000)
 // are free.
-func freeBase(t *testing.T) int {
+func freeBase(t testing.TB) int {
 	t.Helper()
 	for range 200 {
 		base := 20000 + rand.IntN(9000)
@@ -119,7 +119,7 @@ func freeBase(t *testing.T) int {
 
 // startWeed starts SeaweedFS on loopback with its data in a new folder and
 // stops it when the test ends.
-func startWeed(t *testing.T) *weed {
+func startWeed(t testing.TB) *weed {
 	t.Helper()
 	w := &weed{t: t, bin: weedBinary(t), dir: t.TempDir(), base: freeBase(t)}
 	cfg := fmt.Sprintf(`{"identities":[{"name":"toolaudit","credentials":[{"accessKey":%q,"secretKey":%q}],"actions":["Admin","Read","List","Tagging","Write"]}]}`, s3Key, s3Secret)
@@ -191,7 +191,7 @@ func (w *weed) s3Env() []string {
 }
 
 // setEnv sets w's S3 environment in this process, for the test's lifetime.
-func (w *weed) setEnv(t *testing.T) {
+func (w *weed) setEnv(t testing.TB) {
 	for _, kv := range w.s3Env() {
 		k, v, _ := strings.Cut(kv, "=")
 		t.Setenv(k, v)
@@ -208,7 +208,7 @@ func (w *weed) client() *s3.Client {
 }
 
 // bucket creates a bucket, with Object Lock when lock is set.
-func (w *weed) bucket(t *testing.T, name string, lock bool) {
+func (w *weed) bucket(t testing.TB, name string, lock bool) {
 	t.Helper()
 	in := &s3.CreateBucketInput{Bucket: aws.String(name)}
 	if lock {
@@ -222,7 +222,7 @@ func (w *weed) bucket(t *testing.T, name string, lock bool) {
 }
 
 // objects returns every object under prefix in bucket, by key.
-func (w *weed) objects(t *testing.T, bucket, prefix string) map[string][]byte {
+func (w *weed) objects(t testing.TB, bucket, prefix string) map[string][]byte {
 	t.Helper()
 	ctx := context.Background()
 	c := w.client()
