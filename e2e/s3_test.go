@@ -428,7 +428,8 @@ func TestCompactionOnServer(t *testing.T) {
 			require.NoError(t, s.Sync(ctx))
 		}
 		require.NoError(t, s.Close(ctx))
-		require.Len(t, w.objects(t, tc.bucket, "c/"), 3, "three pieces")
+		pieces := len(w.objects(t, tc.bucket, "c/"))
+		require.GreaterOrEqual(t, pieces, 3, "a piece a Sync (and the loop's first look, at Start)")
 
 		old := time.Now().Add(-2 * time.Hour)
 		require.NoError(t, os.Chtimes(path, old, old))
@@ -445,10 +446,10 @@ func TestCompactionOnServer(t *testing.T) {
 		assert.Equal(t, string(local), string(objs[compacted]), tc.bucket)
 		assert.Equal(t, 300, checkBucketEqualsLocal(t, objs, "c/", map[string]string{"h": root}))
 		if tc.retention == 0 {
-			assert.Len(t, objs, 1, "the pieces are deleted")
+			assert.Equal(t, 1, len(objs), "the pieces are deleted")
 			continue
 		}
-		assert.Len(t, objs, 4, "the pieces stay while they are locked")
+		assert.Equal(t, pieces+1, len(objs), "the pieces stay while they are locked")
 		head, err := w.client().HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(tc.bucket), Key: aws.String(compacted)})
 		require.NoError(t, err)
 		assert.Equal(t, types.ObjectLockModeCompliance, head.ObjectLockMode)

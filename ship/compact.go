@@ -54,8 +54,25 @@ func (s *Shipper) compact(ctx context.Context, f dayFile) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("ship: compacting %s: %w", f.rel(), err)
 	}
-	body := make([]byte, 0, p.Offset)
+	var pieces []string
 	for _, k := range keys {
+		if o, ok := ParseKey(k); ok && !o.Compacted {
+			pieces = append(pieces, k)
+		}
+	}
+	if len(pieces) == 1 && s.cfg.retention == 0 {
+		// One piece is already one object: copying it would cost a GET, a
+		// PUT and a DELETE for nothing. (Under a retention it is copied,
+		// for the compacted object's longer lock.)
+		p.Compacted, p.PiecesDeleted = p.Offset, true
+		if err := saveProgress(s.root, f.user, f.day, p); err != nil {
+			return false, fmt.Errorf("ship: saving the progress of %s: %w", f.rel(), err)
+		}
+		s.prog[key] = p
+		return false, nil
+	}
+	body := make([]byte, 0, p.Offset)
+	for _, k := range pieces {
 		o, ok := ParseKey(k)
 		if !ok || o.Compacted {
 			continue

@@ -116,6 +116,8 @@ func TestCompactionCrashBeforeProgress(t *testing.T) {
 	c := newClock(time.Date(2026, 11, 27, 18, 0, 0, 0, time.UTC))
 	s := open(t, root, st, ship.WithClock(c.now))
 	appendLines(t, root, "alice", "2026-11-27", 0, 3)
+	require.NoError(t, s.Sync(context.Background()))
+	appendLines(t, root, "alice", "2026-11-27", 3, 4)
 	ageFile(t, root, "alice", "2026-11-27", c.now())
 	require.NoError(t, s.Sync(context.Background()))
 	require.NoError(t, s.Close(context.Background()))
@@ -135,8 +137,13 @@ func TestCompactionCrashBeforeProgress(t *testing.T) {
 	assert.Contains(t, string(after), `"pieces_deleted":true`)
 
 	// Other bytes under the compacted key are a conflict.
+	c.set(time.Date(2026, 11, 27, 18, 0, 0, 0, time.UTC))
 	appendLines(t, root, "bob", "2026-11-27", 0, 2)
-	ageFile(t, root, "bob", "2026-11-27", time.Date(2026, 11, 27, 18, 0, 0, 0, time.UTC))
+	require.NoError(t, s.Sync(context.Background()))
+	appendLines(t, root, "bob", "2026-11-27", 2, 3)
+	require.NoError(t, s.Sync(context.Background()))
+	ageFile(t, root, "bob", "2026-11-27", c.now())
+	c.set(time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC))
 	st.objs[ship.CompactedKey("bob", "2026-11-27", "h1")] = []byte("{}\n")
 	require.ErrorIs(t, s.Sync(context.Background()), ship.ErrConflict)
 }
@@ -155,4 +162,22 @@ func TestParseKey(t *testing.T) {
 		_, ok := ship.ParseKey(key)
 		assert.False(t, ok, key)
 	}
+}
+
+// A user-day of one piece stays as it is: nothing to join.
+func TestOnePieceIsNotCopied(t *testing.T) {
+	root, st := t.TempDir(), newMemStore()
+	c := newClock(time.Date(2026, 11, 28, 14, 0, 0, 0, time.UTC))
+	s := open(t, root, st, ship.WithClock(c.now))
+	appendLines(t, root, "alice", "2026-11-27", 0, 3)
+	ageFile(t, root, "alice", "2026-11-27", c.now().Add(-2*time.Hour))
+	require.NoError(t, s.Sync(context.Background()))
+	require.NoError(t, s.Sync(context.Background()))
+	assert.Equal(t, []string{ship.Key("alice", "2026-11-27", "h1", 0)}, keys(st))
+	assert.Zero(t, s.Health().Compactions)
+	puts := st.puts
+	appendLines(t, root, "alice", "2026-11-27", 3, 4)
+	require.NoError(t, s.Sync(context.Background()))
+	assert.Equal(t, puts+1, st.puts, "a late line is a piece")
+	assert.Equal(t, readLocal(t, root, "alice", "2026-11-27"), st.concat()["alice/tool_audit/2026-11-27/h1"])
 }

@@ -18,9 +18,10 @@ import (
 const StateDir = ".ship"
 
 // progress is what has been shipped of one day file: its first Offset
-// bytes, which hold Lines lines; the length of its compacted object (0:
-// not compacted); whether the pieces it covers are deleted; and the latest
-// retention given to a piece, before which they cannot be.
+// bytes, which hold Lines lines; the bytes its compaction covers (0: not
+// compacted; a single piece is left as it is and covers them itself);
+// whether the pieces it covers are deleted; and the latest retention given
+// to a piece, before which they cannot be.
 type progress struct {
 	Offset        int64     `json:"offset"`
 	Lines         int64     `json:"lines"`
