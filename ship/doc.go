@@ -21,15 +21,32 @@
 // same bytes under the same key again, which the store refuses, so no line
 // is stored twice.
 //
+// # Compaction and retention
+//
+// Once a day is over in every time zone (12:00 UTC the next day) and its
+// file has not changed for an hour ([WithCompactAfter]), a host's pieces of
+// a user-day are read back, checked against the local file, joined into
+//
+//	{user}/tool_audit/{YYYY-MM-DD}/{host}.jsonl
+//
+// and deleted. A line written after that is a piece past the compacted
+// object's length; [Object] states how to read a user-day. With
+// [WithRetention] the store locks each compacted object for the whole
+// retention and each piece for at most [PieceRetention], after which the
+// pieces are deleted.
+//
 // # State
 //
 // The shipper keeps its state under {root}/.ship/ (a name no user folder
 // can have): the host name (made once, hostname plus a random suffix, so a
 // host that lost its disk never reuses keys), a lock held while a shipper
-// runs, and one small progress file per day file. It deletes nothing.
+// runs, and one small progress file per day file. It deletes nothing local.
 //
 // # Stores
 //
 // Package ship links no cloud SDK. The S3 store is the module
-// github.com/toolaudit/toolaudit/s3ship; tests may use any [Store].
+// github.com/toolaudit/toolaudit/s3ship; tests may use any [Store]. In
+// process, [WithExporter] ties a shipper to the exporter's provider; as a
+// sidecar, the command runs toolaudit ship. docs/object-storage.md has the
+// guarantees and caveats.
 package ship

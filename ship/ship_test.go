@@ -396,3 +396,20 @@ func TestSkipsFIFOsAndLinks(t *testing.T) {
 	}
 	assert.Equal(t, []string{ship.Key("alice", "2026-11-29", "h1", 0)}, keys(st))
 }
+
+func TestShipped(t *testing.T) {
+	root, st := t.TempDir(), newMemStore()
+	whole := appendLines(t, root, "alice", "2026-11-29", 0, 2)
+	n, err := ship.Shipped(root, "alice", "2026-11-29")
+	require.NoError(t, err)
+	assert.Zero(t, n)
+	s := open(t, root, st)
+	require.NoError(t, s.Sync(context.Background()))
+	n, err = ship.Shipped(root, "alice", "2026-11-29")
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(whole)), n)
+	_, err = ship.Shipped(root, "../x", "2026-11-29")
+	assert.Error(t, err)
+	_, err = ship.Shipped(root, "alice", "../../x")
+	assert.Error(t, err)
+}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/toolaudit/toolaudit/internal/layout"
 )
 
 // StateDir is the folder under the root that holds a shipper's state. It
@@ -143,4 +145,18 @@ func hostName(root string) (string, error) {
 	}
 	os.Remove(tmp)
 	return hostName(root)
+}
+
+// Shipped returns how many bytes of user's day file under root a shipper
+// has stored, by its progress file (0 when none): what a command that
+// deletes local files must leave alone past that offset.
+func Shipped(root, user, day string) (int64, error) {
+	if err := layout.ValidateUser(user); err != nil {
+		return 0, err
+	}
+	if _, err := layout.ParseDay(day, time.UTC); err != nil {
+		return 0, err
+	}
+	p, err := loadProgress(root, user, day)
+	return p.Offset, err
 }
