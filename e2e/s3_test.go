@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -26,6 +27,8 @@ import (
 	"github.com/toolaudit/toolaudit"
 	"github.com/toolaudit/toolaudit/exporter"
 	"github.com/toolaudit/toolaudit/otelx"
+	"github.com/toolaudit/toolaudit/reader"
+	"github.com/toolaudit/toolaudit/record"
 	"github.com/toolaudit/toolaudit/s3ship"
 	"github.com/toolaudit/toolaudit/ship"
 )
@@ -240,6 +243,7 @@ func TestShipThreeHosts(t *testing.T) {
 	lines := checkBucketEqualsLocal(t, objs, "e2e/", roots)
 	assert.Equal(t, calls, lines)
 	t.Logf("%d calls by 3 writer processes in %v; all shipped by %v, in %d objects", calls, written.Round(time.Millisecond), shipped.Round(time.Millisecond), len(objs))
+	checkReadsEqualUnion(t, w, "s3://audit/e2e", []string{roots["host0"], roots["host1"], roots["host2"]})
 }
 
 func boolInt(b bool) int {
@@ -445,6 +449,7 @@ func TestCompactionOnServer(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(local), string(objs[compacted]), tc.bucket)
 		assert.Equal(t, 300, checkBucketEqualsLocal(t, objs, "c/", map[string]string{"h": root}))
+		checkReadsEqualUnion(t, w, "s3://"+tc.bucket+"/c", []string{root})
 		if tc.retention == 0 {
 			assert.Equal(t, 1, len(objs), "the pieces are deleted")
 			continue
@@ -456,4 +461,60 @@ func TestCompactionOnServer(t *testing.T) {
 		require.NotNil(t, head.ObjectLockRetainUntilDate)
 		assert.WithinDuration(t, time.Now().Add(tc.retention), *head.ObjectLockRetainUntilDate, 2*time.Minute)
 	}
+}
+
+// checkReadsEqualUnion reads the bucket with s3ship.Reader and the hosts'
+// roots (in host key order) with package reader: Users, each user's Day
+// and Recent must agree, the hosts' days merged by ts.
+func checkReadsEqualUnion(t *testing.T, w *weed, dest string, roots []string) {
+	t.Helper()
+	ctx := context.Background()
+	w.setEnv(t)
+	br, err := s3ship.NewReader(ctx, dest, s3ship.ReaderConfig{Location: time.UTC})
+	require.NoError(t, err)
+	wantUsers := map[string]bool{}
+	for _, root := range roots {
+		us, err := reader.New(root).Users(ctx)
+		require.NoError(t, err)
+		for _, u := range us {
+			wantUsers[u] = true
+		}
+	}
+	users, err := br.Users(ctx)
+	require.NoError(t, err)
+	require.Len(t, users, len(wantUsers))
+	for _, u := range users {
+		require.True(t, wantUsers[u], u)
+	}
+	for _, u := range users {
+		days, err := br.Days(ctx, u)
+		require.NoError(t, err)
+		var all []record.Entry // the union, newest day last
+		for _, day := range days {
+			var want []record.Entry
+			for _, root := range roots {
+				es, err := reader.Collect(reader.New(root, reader.WithLocation(time.UTC)).Day(ctx, u, day))
+				require.NoError(t, err)
+				want = append(want, es...)
+			}
+			sort.SliceStable(want, func(i, j int) bool { return want[i].Time.Before(want[j].Time) })
+			got, err := reader.Collect(br.Day(ctx, u, day))
+			require.NoError(t, err)
+			require.Equal(t, len(want), len(got), "%s %s", u, day)
+			require.True(t, slices.EqualFunc(want, got, entryEqual), "%s %s: Day over the bucket differs from the hosts' union", u, day)
+			all = append(all, want...)
+		}
+		slices.Reverse(all)
+		got, err := reader.Collect(br.Recent(ctx, u, reader.Query{Days: 7, Limit: -1}))
+		require.NoError(t, err)
+		require.True(t, slices.EqualFunc(all, got, entryEqual), "%s: Recent over the bucket differs (%d and %d entries)", u, len(all), len(got))
+		got, err = reader.Collect(br.Recent(ctx, u, reader.Query{Limit: 10}))
+		require.NoError(t, err)
+		require.True(t, slices.EqualFunc(all[:min(10, len(all))], got, entryEqual), "%s: Recent, limit 10", u)
+	}
+}
+
+func entryEqual(a, b record.Entry) bool {
+	x, y := a.AppendJSON(nil), b.AppendJSON(nil)
+	return bytes.Equal(x, y)
 }

@@ -1,0 +1,439 @@
+package s3ship
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"container/heap"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/toolaudit/toolaudit/reader"
+	"github.com/toolaudit/toolaudit/record"
+	"github.com/toolaudit/toolaudit/ship"
+)
+
+// ReaderConfig configures a Reader; the zero value means time.Local and
+// time.Now.
+type ReaderConfig struct {
+	Location *time.Location   // of a ts without an offset, and of "today"
+	Now      func() time.Time // the clock of Recent's days
+}
+
+// Reader reads what shippers stored under s3://bucket/prefix with the
+// semantics of package reader over the union of the hosts' local trees: a
+// user-day's lines from several hosts are merged by ts (ties: hosts in key
+// order, each in file order). It is safe for concurrent use.
+type Reader struct {
+	st  *Store
+	loc *time.Location
+	now func() time.Time
+}
+
+// NewReader returns a Reader of dest, s3://bucket[/prefix], configured from
+// the environment as New is.
+func NewReader(ctx context.Context, dest string, cfg ReaderConfig) (*Reader, error) {
+	st, err := New(ctx, dest)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reader{st: st, loc: cfg.Location, now: cfg.Now}
+	if r.loc == nil {
+		r.loc = time.Local
+	}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	return r, nil
+}
+
+// list returns the sub-folder names and the objects (key without the
+// store's prefix, size) directly under prefix.
+func (r *Reader) list(ctx context.Context, prefix string) (dirs []string, objs []part, err error) {
+	p := s3.NewListObjectsV2Paginator(r.st.client, &s3.ListObjectsV2Input{
+		Bucket: &r.st.bucket, Prefix: aws.String(r.st.prefix + prefix), Delimiter: aws.String("/")})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("s3ship: listing s3://%s/%s%s: %w", r.st.bucket, r.st.prefix, prefix, err)
+		}
+		for _, cp := range page.CommonPrefixes {
+			dirs = append(dirs, strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), r.st.prefix+prefix), "/"))
+		}
+		for _, o := range page.Contents {
+			objs = append(objs, part{key: strings.TrimPrefix(aws.ToString(o.Key), r.st.prefix), size: aws.ToInt64(o.Size)})
+		}
+	}
+	return dirs, objs, nil
+}
+
+// Users returns, sorted, the users with at least one day in the bucket.
+func (r *Reader) Users(ctx context.Context) ([]string, error) {
+	dirs, _, err := r.list(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	for _, u := range dirs {
+		days, err := r.Days(ctx, u)
+		if err != nil {
+			return users, err
+		}
+		if len(days) > 0 {
+			users = append(users, u)
+		}
+	}
+	return users, nil
+}
+
+// Days returns, sorted, the days of user in the bucket.
+func (r *Reader) Days(ctx context.Context, user string) ([]string, error) {
+	if _, ok := ship.ParseKey(ship.CompactedKey(user, "2006-01-02", "h")); !ok {
+		return nil, fmt.Errorf("s3ship: %w %q", reader.ErrInvalidUser, user)
+	}
+	dirs, _, err := r.list(ctx, user+"/tool_audit/")
+	if err != nil {
+		return nil, err
+	}
+	var days []string
+	for _, d := range dirs {
+		if _, err := time.Parse("2006-01-02", d); err == nil {
+			days = append(days, d)
+		}
+	}
+	sort.Strings(days)
+	return days, nil
+}
+
+// part is one object of a host's day: its key, size, and its offset in
+// the host's day file.
+type part struct {
+	key          string
+	size, offset int64
+}
+
+// hosts lists a user-day and returns each host's objects in file order, by
+// the reading rule of ship.Object, hosts in key order.
+func (r *Reader) hosts(ctx context.Context, user, day string) ([][]part, error) {
+	if _, err := time.Parse("2006-01-02", day); err != nil {
+		return nil, fmt.Errorf("s3ship: %w %q", reader.ErrInvalidDay, day)
+	}
+	if _, ok := ship.ParseKey(ship.CompactedKey(user, day, "h")); !ok {
+		return nil, fmt.Errorf("s3ship: %w or %w: %q, %q", reader.ErrInvalidUser, reader.ErrInvalidDay, user, day)
+	}
+	prefix := user + "/tool_audit/" + day + "/"
+	dirs, objs, err := r.list(ctx, prefix)
+	if err != nil {
+		return nil, err
+	}
+	compacted := map[string]part{}
+	for _, o := range objs {
+		if k, ok := ship.ParseKey(o.key); ok && k.Compacted {
+			compacted[k.Host] = o
+		}
+	}
+	names := dirs
+	for h := range compacted {
+		names = append(names, h)
+	}
+	sort.Strings(names)
+	names = compactStrings(names)
+	var out [][]part
+	for _, h := range names {
+		var parts []part
+		var covered int64
+		if c, ok := compacted[h]; ok {
+			parts, covered = append(parts, c), c.size
+		}
+		_, pieces, err := r.list(ctx, prefix+h+"/")
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pieces {
+			if k, ok := ship.ParseKey(p.key); ok && !k.Compacted && k.Offset >= covered {
+				p.offset = k.Offset
+				parts = append(parts, p)
+			}
+		}
+		out = append(out, parts)
+	}
+	return out, nil
+}
+
+func compactStrings(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (r *Reader) parse(line []byte) (record.Entry, bool) {
+	if len(bytes.TrimSpace(line)) == 0 {
+		return record.Entry{}, false
+	}
+	e, err := record.Parse(line, r.loc)
+	return e, err == nil
+}
+
+// Day yields user's entries of day, the hosts' lines merged by ts.
+func (r *Reader) Day(ctx context.Context, user, day string) iter.Seq2[record.Entry, error] {
+	return func(yield func(record.Entry, error) bool) {
+		hosts, err := r.hosts(ctx, user, day)
+		if err != nil {
+			yield(record.Entry{}, err)
+			return
+		}
+		var its []lineIter
+		for _, parts := range hosts {
+			its = append(its, &forward{r: r, ctx: ctx, parts: parts})
+		}
+		r.merge(its, false, 0, yield)
+	}
+}
+
+// Recent yields user's newest entries first, day by day back from today
+// (q as in package reader). Each host's objects are read from the end in
+// ranged blocks, so the requests grow with the days and hosts read, not
+// with the objects' sizes.
+func (r *Reader) Recent(ctx context.Context, user string, q reader.Query) iter.Seq2[record.Entry, error] {
+	return func(yield func(record.Entry, error) bool) {
+		if q.Days < 0 {
+			yield(record.Entry{}, fmt.Errorf("%w: days %d must not be negative", reader.ErrInvalidQuery, q.Days))
+			return
+		}
+		days, limit := cmpOr(q.Days, 7), cmpOr(q.Limit, 200)
+		have, err := r.Days(ctx, user)
+		if err != nil {
+			yield(record.Entry{}, err)
+			return
+		}
+		today := r.now().In(r.loc)
+		n := 0
+		for i := range days {
+			day := time.Date(today.Year(), today.Month(), today.Day()-i, 12, 0, 0, 0, r.loc).Format("2006-01-02")
+			if _, ok := sort.Find(len(have), func(j int) int { return strings.Compare(day, have[j]) }); !ok {
+				continue
+			}
+			hosts, err := r.hosts(ctx, user, day)
+			if err != nil {
+				yield(record.Entry{}, err)
+				return
+			}
+			var its []lineIter
+			for _, parts := range hosts {
+				its = append(its, &backward{r: r, ctx: ctx, parts: parts, pi: len(parts)})
+			}
+			left := 0
+			if limit > 0 {
+				left = limit - n
+			}
+			got, more := r.merge(its, true, left, yield)
+			n += got
+			if !more || (limit > 0 && n >= limit) {
+				return
+			}
+		}
+	}
+}
+
+func cmpOr(v, def int) int {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
+}
+
+// lineIter yields a host's lines, forwards or backwards.
+type lineIter interface {
+	next() ([]byte, bool, error)
+}
+
+type head struct {
+	e    record.Entry
+	host int
+	it   lineIter
+}
+
+type heads struct {
+	h    []*head
+	desc bool
+}
+
+func (h heads) Len() int { return len(h.h) }
+func (h heads) Less(i, j int) bool {
+	a, b := h.h[i], h.h[j]
+	if !a.e.Time.Equal(b.e.Time) {
+		return a.e.Time.Before(b.e.Time) != h.desc
+	}
+	return (a.host < b.host) != h.desc
+}
+func (h heads) Swap(i, j int) { h.h[i], h.h[j] = h.h[j], h.h[i] }
+func (h *heads) Push(x any)   { h.h = append(h.h, x.(*head)) }
+func (h *heads) Pop() any {
+	x := h.h[len(h.h)-1]
+	h.h = h.h[:len(h.h)-1]
+	return x
+}
+
+// advance reads the iterator's next entry into hd; false at its end.
+func (r *Reader) advance(hd *head) (bool, error) {
+	for {
+		line, ok, err := hd.it.next()
+		if err != nil || !ok {
+			return false, err
+		}
+		if e, ok := r.parse(line); ok {
+			hd.e = e
+			return true, nil
+		}
+	}
+}
+
+// merge yields the iterators' entries by ts (descending if desc), at most
+// limit (0: all). It returns how many it yielded and false if the caller
+// must stop.
+func (r *Reader) merge(its []lineIter, desc bool, limit int, yield func(record.Entry, error) bool) (int, bool) {
+	h := &heads{desc: desc}
+	for i, it := range its {
+		hd := &head{host: i, it: it}
+		ok, err := r.advance(hd)
+		if err != nil {
+			return 0, yield(record.Entry{}, err)
+		}
+		if ok {
+			h.h = append(h.h, hd)
+		}
+	}
+	heap.Init(h)
+	n := 0
+	for h.Len() > 0 {
+		hd := h.h[0]
+		if !yield(hd.e, nil) {
+			return n, false
+		}
+		n++
+		if limit > 0 && n >= limit {
+			return n, true
+		}
+		ok, err := r.advance(hd)
+		if err != nil {
+			return n, yield(record.Entry{}, err)
+		}
+		if ok {
+			heap.Fix(h, 0)
+		} else {
+			heap.Pop(h)
+		}
+	}
+	return n, true
+}
+
+// forward reads a host's objects in order, streaming each body.
+type forward struct {
+	r     *Reader
+	ctx   context.Context
+	parts []part
+	pi    int
+	body  io.ReadCloser
+	br    *bufio.Reader
+}
+
+func (f *forward) next() ([]byte, bool, error) {
+	for {
+		if f.br == nil {
+			if f.pi >= len(f.parts) {
+				return nil, false, nil
+			}
+			out, err := f.r.st.client.GetObject(f.ctx, &s3.GetObjectInput{Bucket: &f.r.st.bucket, Key: aws.String(f.r.st.prefix + f.parts[f.pi].key)})
+			if err != nil {
+				return nil, false, fmt.Errorf("s3ship: getting %s: %w", f.parts[f.pi].key, err)
+			}
+			f.body, f.br = out.Body, bufio.NewReaderSize(out.Body, 64<<10)
+			f.pi++
+		}
+		line, err := f.br.ReadBytes('\n')
+		if len(line) > 0 && line[len(line)-1] == '\n' {
+			return line[:len(line)-1], true, nil
+		}
+		f.body.Close()
+		f.body, f.br = nil, nil
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, false, err
+		}
+		if len(line) > 0 {
+			return line, true, nil // a last line without its newline
+		}
+	}
+}
+
+// backward reads a host's objects from the last line of the last one,
+// fetching ranged blocks from each object's end, doubling as lines need.
+type backward struct {
+	r     *Reader
+	ctx   context.Context
+	parts []part
+	pi    int    // parts[pi] is being read; len(parts) before the first
+	lo    int64  // buf holds the part's bytes [lo, lo+len(buf))
+	buf   []byte // what is not yet returned
+	block int64
+}
+
+func (b *backward) next() ([]byte, bool, error) {
+	for {
+		if b.buf == nil && b.lo == 0 {
+			if b.pi == 0 {
+				return nil, false, nil
+			}
+			b.pi--
+			b.lo, b.buf, b.block = b.parts[b.pi].size, []byte{}, 64<<10
+		}
+		end := len(b.buf)
+		if end > 0 && b.buf[end-1] == '\n' {
+			end--
+		}
+		if i := bytes.LastIndexByte(b.buf[:end], '\n'); i >= 0 {
+			line := b.buf[i+1 : end]
+			b.buf = b.buf[:i+1]
+			return line, true, nil
+		}
+		if b.lo == 0 {
+			line := b.buf[:end]
+			b.buf = nil
+			if len(line) == 0 && end == 0 {
+				continue
+			}
+			return line, true, nil
+		}
+		n := min(b.block, b.lo)
+		out, err := b.r.st.client.GetObject(b.ctx, &s3.GetObjectInput{Bucket: &b.r.st.bucket,
+			Key: aws.String(b.r.st.prefix + b.parts[b.pi].key), Range: aws.String(fmt.Sprintf("bytes=%d-%d", b.lo-n, b.lo-1))})
+		if err != nil {
+			return nil, false, fmt.Errorf("s3ship: getting %s: %w", b.parts[b.pi].key, err)
+		}
+		chunk, err := io.ReadAll(out.Body)
+		out.Body.Close()
+		if err != nil {
+			return nil, false, err
+		}
+		if int64(len(chunk)) != n {
+			return nil, false, fmt.Errorf("s3ship: %s: asked for %d bytes, got %d", b.parts[b.pi].key, n, len(chunk))
+		}
+		b.buf = append(chunk, b.buf...)
+		b.lo -= n
+		b.block *= 2
+	}
+}
