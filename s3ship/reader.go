@@ -3,8 +3,8 @@ package s3ship
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"container/heap"
+	"context"
 	"errors"
 	"fmt"
 	"io"
