@@ -244,6 +244,7 @@ func TestShipThreeHosts(t *testing.T) {
 	assert.Equal(t, calls, lines)
 	t.Logf("%d calls by 3 writer processes in %v; all shipped by %v, in %d objects", calls, written.Round(time.Millisecond), shipped.Round(time.Millisecond), len(objs))
 	checkReadsEqualUnion(t, w, "s3://audit/e2e", []string{roots["host0"], roots["host1"], roots["host2"]})
+	checkCommandsEqualUnion(t, w, "s3://audit/e2e", []string{roots["host0"], roots["host1"], roots["host2"]})
 }
 
 func boolInt(b bool) int {
@@ -517,4 +518,70 @@ func checkReadsEqualUnion(t *testing.T, w *weed, dest string, roots []string) {
 func entryEqual(a, b record.Entry) bool {
 	x, y := a.AppendJSON(nil), b.AppendJSON(nil)
 	return bytes.Equal(x, y)
+}
+
+// unionRoot writes, in a new root, each user-day's lines of every host
+// root merged by ts (ties: roots in order, each in file order): the local
+// union the bucket is compared with.
+func unionRoot(t *testing.T, roots []string) string {
+	t.Helper()
+	union := t.TempDir()
+	files := map[string][][]byte{}
+	for _, root := range roots {
+		for ud, b := range localFiles(t, root) {
+			for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+				if len(l) > 0 {
+					files[ud] = append(files[ud], l)
+				}
+			}
+		}
+	}
+	for ud, lines := range files {
+		ts := func(l []byte) time.Time {
+			e, err := record.Parse(bytes.TrimSuffix(l, []byte("\n")), time.UTC)
+			require.NoError(t, err)
+			return e.Time
+		}
+		sort.SliceStable(lines, func(i, j int) bool { return ts(lines[i]).Before(ts(lines[j])) })
+		user, day, _ := strings.Cut(ud, "/")
+		dir := filepath.Join(union, user, "tool_audit")
+		require.NoError(t, os.MkdirAll(dir, 0o700))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, day+".jsonl"), bytes.Join(lines, nil), 0o600))
+	}
+	return union
+}
+
+// checkCommandsEqualUnion runs users, day, recent (of a user and of all)
+// and stats over the bucket and over the local union: same output.
+func checkCommandsEqualUnion(t *testing.T, w *weed, dest string, roots []string) {
+	t.Helper()
+	union := unionRoot(t, roots)
+	users, err := reader.New(union).Users(context.Background())
+	require.NoError(t, err)
+	day := time.Now().UTC().Format("2006-01-02")
+	run := func(root string, args ...string) string {
+		cmd := exec.Command(toolauditBinary(t), append([]string{"--root", root, "-o", "json"}, args...)...)
+		cmd.Env = append(os.Environ(), w.s3Env()...)
+		cmd.Env = append(cmd.Env, "TZ=UTC")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		require.NoError(t, err, "toolaudit %v: %s", args, stderr.String())
+		return string(out)
+	}
+	for _, args := range [][]string{
+		{"users"},
+		{"day", users[0], day},
+		{"day", users[len(users)-1], day},
+		{"recent", users[1], "--days", "7", "--limit", "0"},
+		{"recent", "--days", "7", "--limit", "300"},
+		{"stats", "--days", "7"},
+	} {
+		want := run(union, args...)
+		got := run(dest, args...)
+		require.NotEmpty(t, want, "%v", args)
+		require.Equal(t, want, got, "toolaudit %v over the bucket and over the local union", args)
+	}
+	_, err = exec.Command(toolauditBinary(t), "--root", dest, "follow").Output()
+	require.Error(t, err, "follow over a bucket is refused")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/toolaudit/toolaudit/reader"
+	"github.com/toolaudit/toolaudit/s3ship"
 )
 
 func (a *app) usersCommand() *cobra.Command {
@@ -208,6 +209,9 @@ file that is truncated or recreated. Stop it with Ctrl-C.`,
 			users := args
 			if len(users) == 0 {
 				users = a.filter.users
+			}
+			if isBucket(a.root) {
+				return s3ship.ErrFollowUnsupported
 			}
 			r, err := a.reader()
 			if err != nil {
