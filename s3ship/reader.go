@@ -24,8 +24,9 @@ import (
 // ReaderConfig configures a Reader; the zero value means time.Local and
 // time.Now.
 type ReaderConfig struct {
-	Location *time.Location   // of a ts without an offset, and of "today"
-	Now      func() time.Time // the clock of Recent's days
+	Location   *time.Location   // of a ts without an offset, and of "today"
+	Now        func() time.Time // the clock of Recent's days
+	HTTPClient s3.HTTPClient    // the S3 client's (nil: the SDK's default)
 }
 
 // Reader reads what shippers stored under s3://bucket/prefix with the
@@ -41,7 +42,7 @@ type Reader struct {
 // NewReader returns a Reader of dest, s3://bucket[/prefix], configured from
 // the environment as New is.
 func NewReader(ctx context.Context, dest string, cfg ReaderConfig) (*Reader, error) {
-	st, err := New(ctx, dest)
+	st, err := newStore(ctx, dest, cfg.HTTPClient)
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,10 @@ var _ ship.Store = (*Store)(nil)
 // New returns a Store for dest, s3://bucket[/prefix], configured from the
 // environment (see the package doc).
 func New(ctx context.Context, dest string) (*Store, error) {
+	return newStore(ctx, dest, nil)
+}
+
+func newStore(ctx context.Context, dest string, hc s3.HTTPClient) (*Store, error) {
 	bucket, prefix, err := ParseURL(dest)
 	if err != nil {
 		return nil, err
@@ -75,6 +79,9 @@ func New(ctx context.Context, dest string) (*Store, error) {
 			o.UsePathStyle = force
 		}
 		o.DisableLogOutputChecksumValidationSkipped = true
+		if hc != nil {
+			o.HTTPClient = hc
+		}
 		// The shipper tries again every interval itself: a backoff of up
 		// to 2 s (the SDK's is 20 s) keeps one look at a store that is down
 		// short, and no retry quota means a store that is back is not
