@@ -47,8 +47,8 @@ type Shipper struct {
 }
 
 // Start takes the root's shipper lock and ships it to store every interval,
-// starting now, until ctx is done or Close is called. It fails, wrapping
-// ErrBusy, if another shipper holds the root.
+// starting now, until ctx is done or Close is called; only Close releases
+// the lock. It fails, wrapping ErrBusy, if another shipper holds the root.
 func Start(ctx context.Context, root string, store Store, opts ...Option) (*Shipper, error) {
 	s, err := open(root, store, opts)
 	if err != nil {
@@ -109,18 +109,15 @@ func (s *Shipper) Sync(ctx context.Context) error {
 }
 
 // Close stops the loop, ships what is left (within ctx), and releases the
-// root's lock. It returns the last look's errors; later calls return nil.
+// root's lock. It returns that last look's errors; later calls return nil.
 func (s *Shipper) Close(ctx context.Context) error {
-	err := errors.ErrUnsupported
+	var err error
 	s.closeOnce.Do(func() {
 		close(s.stop)
 		<-s.done
 		err = s.Sync(ctx)
 		s.lock.Close()
 	})
-	if errors.Is(err, errors.ErrUnsupported) {
-		return nil
-	}
 	return err
 }
 
