@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -86,3 +88,69 @@ func TestRecentRequestsDoNotGrowWithSize(t *testing.T) {
 	assert.Equal(t, counts[100], counts[20_000], "requests do not grow with the objects' size")
 	assert.LessOrEqual(t, counts[20_000], int64(8), "one listing of the days, one of the day, one per host, one ranged GET per host")
 }
+
+// TestFollowOverBucket follows the bucket, in process and with toolaudit
+// follow, while a writer's lines are shipped: only the lines stored after
+// it started, each once, in order.
+func TestFollowOverBucket(t *testing.T) {
+	w := startWeed(t)
+	w.bucket(t, "audit", false)
+	w.setEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	root := t.TempDir()
+	store, err := s3ship.New(ctx, "s3://audit/f")
+	require.NoError(t, err)
+	s, err := ship.Start(ctx, root, store, ship.WithInterval(200*time.Millisecond), ship.WithHost("h"))
+	require.NoError(t, err)
+	defer s.Close(context.Background())
+	require.NoError(t, startWriter(t, root, "before", 20, 1, 0).Wait())
+	require.Eventually(t, func() bool { return s.Health().ShippedLines == 20 }, 30*time.Second, 50*time.Millisecond)
+
+	br, err := s3ship.NewReader(ctx, "s3://audit/f", s3ship.ReaderConfig{})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var got []string
+	go func() {
+		for e, err := range br.Follow(ctx, time.Second, "user000") {
+			if err == nil {
+				mu.Lock()
+				got = append(got, string(e.Args))
+				mu.Unlock()
+			}
+		}
+	}()
+	cmd := exec.Command(toolauditBinary(t), "--root", "s3://audit/f", "follow", "user000", "--poll", "1s", "-o", "json")
+	cmd.Env = append(os.Environ(), w.s3Env()...)
+	var out syncBuf
+	cmd.Stdout = &out
+	require.NoError(t, cmd.Start())
+	defer cmd.Process.Kill()
+	time.Sleep(3 * time.Second) // both have made their first listing
+
+	require.NoError(t, startWriter(t, root, "after", 30, 1, 20*time.Millisecond).Wait())
+	var want []string
+	for i := range 30 {
+		want = append(want, fmt.Sprintf(`{"id":"after-%d"}`, i))
+	}
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= 30 }, 30*time.Second, 100*time.Millisecond)
+	time.Sleep(2 * time.Second) // nothing more comes
+	mu.Lock()
+	assert.Equal(t, want, got, "in process: the lines shipped after Follow started, once, in order")
+	mu.Unlock()
+	require.Eventually(t, func() bool { return strings.Count(out.String(), "\n") >= 30 }, 30*time.Second, 100*time.Millisecond)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 30, "toolaudit follow over the bucket")
+	for i, l := range lines {
+		assert.Contains(t, l, fmt.Sprintf(`after-%d"`, i))
+	}
+}
+
+// syncBuf is a bytes.Buffer safe for a writer process and a reader.
+type syncBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

@@ -582,6 +582,4 @@ func checkCommandsEqualUnion(t *testing.T, w *weed, dest string, roots []string)
 		require.NotEmpty(t, want, "%v", args)
 		require.Equal(t, want, got, "toolaudit %v over the bucket and over the local union", args)
 	}
-	_, err = exec.Command(toolauditBinary(t), "--root", dest, "follow").Output()
-	require.Error(t, err, "follow over a bucket is refused")
 }

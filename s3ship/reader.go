@@ -76,7 +76,9 @@ func (r *Reader) list(ctx context.Context, prefix string) (dirs []string, objs [
 	return dirs, objs, nil
 }
 
-// Users returns, sorted, the users with at least one day in the bucket.
+// Users returns, sorted, the users in the bucket: the valid user names
+// among the folders under the prefix (one listing per 1,000 users: a folder
+// exists only while objects do).
 func (r *Reader) Users(ctx context.Context) ([]string, error) {
 	dirs, _, err := r.list(ctx, "")
 	if err != nil {
@@ -84,11 +86,7 @@ func (r *Reader) Users(ctx context.Context) ([]string, error) {
 	}
 	var users []string
 	for _, u := range dirs {
-		days, err := r.Days(ctx, u)
-		if err != nil {
-			return users, err
-		}
-		if len(days) > 0 {
+		if _, ok := ship.ParseKey(ship.CompactedKey(u, "2006-01-02", "h")); ok {
 			users = append(users, u)
 		}
 	}

@@ -13,10 +13,6 @@ import (
 	"github.com/toolaudit/toolaudit/record"
 )
 
-// ErrFollowUnsupported is yielded by Follow: following reads local files
-// only, for now.
-var ErrFollowUnsupported = errors.New("s3ship: follow is not supported over a bucket: follow a host's local root")
-
 // RecentAll yields the newest entries across users, newest first by ts
 // (ties: users by name, then each user's Recent order), at most q.Limit
 // (0: 500; negative: all), as package reader's RecentAll.
@@ -76,9 +72,71 @@ func (r *Reader) RecentAll(ctx context.Context, q reader.Query) iter.Seq2[record
 	}
 }
 
-// Follow yields ErrFollowUnsupported.
-func (r *Reader) Follow(context.Context, time.Duration, ...string) iter.Seq2[record.Entry, error] {
-	return func(yield func(record.Entry, error) bool) { yield(record.Entry{}, ErrFollowUnsupported) }
+// Follow yields the entries of the objects stored after it is called for
+// today's day of users (every user, also later ones, when users is empty),
+// like tail -f, until ctx is done or the caller stops. It lists every poll
+// (0 means 5 s; at least 1 s, as each poll costs a listing per user);
+// each poll's new objects are merged by ts. Errors are yielded and
+// following goes on; an invalid user ends it. Lines written late to a day
+// that is over are not followed.
+func (r *Reader) Follow(ctx context.Context, poll time.Duration, users ...string) iter.Seq2[record.Entry, error] {
+	return func(yield func(record.Entry, error) bool) {
+		for _, u := range users {
+			if _, err := r.Days(ctx, u); errors.Is(err, reader.ErrInvalidUser) {
+				yield(record.Entry{}, err)
+				return
+			}
+		}
+		if poll <= 0 {
+			poll = 5 * time.Second
+		}
+		poll = max(poll, time.Second)
+		seen := map[string]bool{} // objects of day already read, or there at the start
+		day, first := "", true
+		for {
+			if today := r.now().In(r.loc).Format("2006-01-02"); today != day {
+				day, seen = today, map[string]bool{}
+			}
+			us := users
+			if len(us) == 0 {
+				var err error
+				if us, err = r.Users(ctx); err != nil && !yield(record.Entry{}, err) {
+					return
+				}
+			}
+			for _, u := range us {
+				hosts, err := r.hosts(ctx, u, day)
+				if err != nil {
+					if ctx.Err() != nil || !yield(record.Entry{}, err) {
+						return
+					}
+					continue
+				}
+				var its []lineIter
+				for _, parts := range hosts {
+					var fresh []part
+					for _, p := range parts {
+						if !seen[p.key] {
+							seen[p.key] = true
+							fresh = append(fresh, p)
+						}
+					}
+					if !first {
+						its = append(its, &forward{r: r, ctx: ctx, parts: fresh})
+					}
+				}
+				if _, more := r.merge(its, false, 0, yield); !more {
+					return
+				}
+			}
+			first = false
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(poll):
+			}
+		}
+	}
 }
 
 type userHead struct {

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/toolaudit/toolaudit/reader"
-	"github.com/toolaudit/toolaudit/s3ship"
 )
 
 func (a *app) usersCommand() *cobra.Command {
@@ -210,10 +209,10 @@ file that is truncated or recreated. Stop it with Ctrl-C.`,
 			if len(users) == 0 {
 				users = a.filter.users
 			}
-			if isBucket(a.root) {
-				return s3ship.ErrFollowUnsupported
-			}
 			r, err := a.reader()
+			if err != nil && isBucket(a.root) {
+				return err
+			}
 			if err != nil {
 				// The agent may not have written anything yet: wait for it.
 				fmt.Fprintf(a.env.stderr, "toolaudit: %s; waiting for it\n", err)
