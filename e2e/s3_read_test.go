@@ -126,7 +126,21 @@ func TestFollowOverBucket(t *testing.T) {
 	cmd.Stdout = &out
 	require.NoError(t, cmd.Start())
 	defer cmd.Process.Kill()
-	time.Sleep(3 * time.Second) // both have made their first listing
+	// Probe calls until the command prints one: it is then following.
+	probes := 0
+	require.Eventually(t, func() bool {
+		require.NoError(t, startWriter(t, root, fmt.Sprintf("probe%d", probes), 1, 1, 0).Wait())
+		probes++
+		deadline := time.Now().Add(3 * time.Second)
+		for time.Now().Before(deadline) {
+			if strings.Contains(out.String(), "probe") {
+				return true
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		return false
+	}, 60*time.Second, time.Millisecond, "toolaudit follow prints a probe call")
+	time.Sleep(2 * time.Second) // the other probes, if any, are printed
 
 	require.NoError(t, startWriter(t, root, "after", 30, 1, 20*time.Millisecond).Wait())
 	var want []string
@@ -136,14 +150,27 @@ func TestFollowOverBucket(t *testing.T) {
 	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) >= 30 }, 30*time.Second, 100*time.Millisecond)
 	time.Sleep(2 * time.Second) // nothing more comes
 	mu.Lock()
-	assert.Equal(t, want, got, "in process: the lines shipped after Follow started, once, in order")
+	var after []string
+	for _, g := range got {
+		if strings.Contains(g, "after-") {
+			after = append(after, g)
+		}
+	}
+	assert.Equal(t, want, after, "in process: the lines shipped after Follow started, once, in order")
+	assert.Len(t, got, probes+30, "and the probes")
 	mu.Unlock()
-	require.Eventually(t, func() bool { return strings.Count(out.String(), "\n") >= 30 }, 30*time.Second, 100*time.Millisecond)
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Eventually(t, func() bool { return strings.Count(out.String(), "after-") >= 30 }, 30*time.Second, 100*time.Millisecond)
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if strings.Contains(l, "after-") {
+			lines = append(lines, l)
+		}
+	}
 	require.Len(t, lines, 30, "toolaudit follow over the bucket")
 	for i, l := range lines {
 		assert.Contains(t, l, fmt.Sprintf(`after-%d"`, i))
 	}
+	assert.NotContains(t, out.String(), "before-", "lines stored before it started are not followed")
 }
 
 // syncBuf is a bytes.Buffer safe for a writer process and a reader.

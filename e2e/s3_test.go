@@ -261,14 +261,14 @@ func TestShipperKilledMidUpload(t *testing.T) {
 	w.bucket(t, "audit", false)
 	root := t.TempDir()
 	const calls = 20_000
-	wr := startWriter(t, root, "k", calls, 10, 50*time.Millisecond)
+	wr := startWriter(t, root, "k", calls, 10, 100*time.Millisecond)
 	require.Eventually(t, func() bool { return len(localFiles(t, root)) > 0 }, 30*time.Second, 10*time.Millisecond)
 	var caught, grew int // kills between an object and its progress; rounds that stored pieces
 	prev := 0
 	for range 20 {
 		s := shipCmd(t, w, root, "s3://audit/kill", "h", "--interval", "20ms")
 		require.NoError(t, s.Start())
-		time.Sleep(time.Duration(150+rand.IntN(450)) * time.Millisecond)
+		time.Sleep(time.Duration(250+rand.IntN(500)) * time.Millisecond)
 		require.NoError(t, s.Process.Kill())
 		s.Wait()
 		if progressBehindBucket(t, w, root, "kill/", "h") {
