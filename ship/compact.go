@@ -52,7 +52,7 @@ func (s *Shipper) compact(ctx context.Context, f dayFile) (bool, error) {
 	prefix := strings.TrimSuffix(Key(f.user, f.day, s.host, 0), "0000000000000000"+layout.Ext)
 	keys, err := s.store.List(ctx, prefix)
 	if err != nil {
-		return false, fmt.Errorf("ship: compacting %s: %w", f.rel(), err)
+		return false, &storeError{fmt.Errorf("ship: compacting %s: %w", f.rel(), err)}
 	}
 	var pieces []string
 	for _, k := range keys {
@@ -82,7 +82,7 @@ func (s *Shipper) compact(ctx context.Context, f dayFile) (bool, error) {
 		}
 		b, err := s.store.Get(ctx, k)
 		if err != nil {
-			return false, fmt.Errorf("ship: compacting %s: %w", f.rel(), err)
+			return false, &storeError{fmt.Errorf("ship: compacting %s: %w", f.rel(), err)}
 		}
 		body = append(body, b...)
 	}
@@ -100,7 +100,7 @@ func (s *Shipper) compact(ctx context.Context, f dayFile) (bool, error) {
 			return false, fmt.Errorf("ship: compacting %s: %w: %s holds other bytes (%v)", f.rel(), ErrConflict, ck, gerr)
 		}
 	} else if err != nil {
-		return false, fmt.Errorf("ship: compacting %s: %w", f.rel(), err)
+		return false, &storeError{fmt.Errorf("ship: compacting %s: %w", f.rel(), err)}
 	}
 	p.Compacted = int64(len(body))
 	if err := saveProgress(s.root, f.user, f.day, p); err != nil {
@@ -118,7 +118,7 @@ func (s *Shipper) deletePieces(ctx context.Context, f dayFile, p progress) error
 	prefix := strings.TrimSuffix(Key(f.user, f.day, s.host, 0), "0000000000000000"+layout.Ext)
 	keys, err := s.store.List(ctx, prefix)
 	if err != nil {
-		return fmt.Errorf("ship: deleting the pieces of %s: %w", f.rel(), err)
+		return &storeError{fmt.Errorf("ship: deleting the pieces of %s: %w", f.rel(), err)}
 	}
 	var covered []string
 	for _, k := range keys {
@@ -127,7 +127,7 @@ func (s *Shipper) deletePieces(ctx context.Context, f dayFile, p progress) error
 		}
 	}
 	if err := s.store.Delete(ctx, covered...); err != nil {
-		return fmt.Errorf("ship: deleting the pieces of %s: %w", f.rel(), err)
+		return &storeError{fmt.Errorf("ship: deleting the pieces of %s: %w", f.rel(), err)}
 	}
 	p.PiecesDeleted = true
 	if err := saveProgress(s.root, f.user, f.day, p); err != nil {

@@ -62,6 +62,12 @@ func dayFiles(root string) ([]dayFile, error) {
 	return files, nil
 }
 
+// storeError marks an error of the store, as opposed to a local one.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
 // tally is what a cycle found not yet shipped.
 type tally struct {
 	lines, bytes int64
@@ -92,10 +98,11 @@ func (s *Shipper) cycle(ctx context.Context) error {
 		if err != nil {
 			errs = append(errs, err)
 			s.cfg.handle(err)
-			// One failed upload stops uploads for this look: a store that
-			// is down would otherwise cost a timeout per file. The other
-			// files are still counted.
-			storeDown = storeDown || !errors.Is(err, ErrConflict)
+			// A store that fails stops uploads for this look: one that is
+			// down would otherwise cost a timeout per file. The other files
+			// are still counted. A local fault stops its own file only.
+			var se *storeError
+			storeDown = storeDown || errors.As(err, &se)
 		}
 	}
 	err = errors.Join(errs...)
@@ -161,6 +168,9 @@ func (s *Shipper) shipFile(ctx context.Context, f dayFile, t *tally, skip bool) 
 			until = s.cfg.now().Add(min(s.cfg.retention, PieceRetention))
 		}
 		shipped, perr := s.put(ctx, k, piece, fh, p.Offset, size, until)
+		if perr != nil && !errors.Is(perr, ErrConflict) {
+			perr = &storeError{perr}
+		}
 		if perr != nil {
 			err = fmt.Errorf("ship: %s at byte %d of %s: %w", k, p.Offset, f.rel(), perr)
 			break

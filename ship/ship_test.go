@@ -413,3 +413,18 @@ func TestShipped(t *testing.T) {
 	_, err = ship.Shipped(root, "alice", "../../x")
 	assert.Error(t, err)
 }
+
+// A local fault (here a progress file that is not JSON) stops its own
+// file, not the others; a store fault stops the look's uploads.
+func TestLocalFaultStopsOneFile(t *testing.T) {
+	root, st := t.TempDir(), newMemStore()
+	appendLines(t, root, "alice", "2026-11-29", 0, 2)
+	appendLines(t, root, "bob", "2026-11-29", 0, 2)
+	dir := filepath.Join(root, ship.StateDir, "progress", "alice")
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "2026-11-29.json"), []byte("garbage"), 0o600))
+	s := open(t, root, st)
+	err := s.Sync(context.Background())
+	require.ErrorContains(t, err, "progress of alice/2026-11-29")
+	assert.Equal(t, []string{ship.Key("bob", "2026-11-29", "h1", 0)}, keys(st), "bob, after alice, is shipped")
+}
