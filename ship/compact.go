@@ -60,7 +60,7 @@ func (s *Shipper) compact(ctx context.Context, f dayFile) (bool, error) {
 			pieces = append(pieces, k)
 		}
 	}
-	if len(pieces) == 1 && s.cfg.retention == 0 {
+	if len(pieces) == 1 && pieces[0] == Key(f.user, f.day, s.host, 0) && s.cfg.retention == 0 {
 		// One piece is already one object: copying it would cost a GET, a
 		// PUT and a DELETE for nothing. (Under a retention it is copied,
 		// for the compacted object's longer lock.)
