@@ -1,6 +1,7 @@
-// Package s3ship is the S3 Store of package ship: each object is one
+// Package s3ship is the S3 Store of package ship (each object one
 // PutObject with If-None-Match: *, and, when the shipper asks, an Object
-// Lock retention in COMPLIANCE mode.
+// Lock retention in COMPLIANCE mode) and the Reader of what shippers
+// stored, with the semantics of package reader.
 //
 // New configures the client the standard way: AWS_ENDPOINT_URL_S3 or
 // AWS_ENDPOINT_URL, AWS_REGION (us-east-1 when unset), and the SDK's
