@@ -81,7 +81,7 @@ func TestRecentRequestsDoNotGrowWithSize(t *testing.T) {
 		for i, e := range got {
 			assert.Contains(t, string(e.Args), fmt.Sprintf("host %d line %d", 1-i%2, lines-1-i/2), "entry %d", i)
 		}
-		checkReadsEqualUnion(t, w, dest, roots)
+		checkReadsEqualUnion(t, w, dest, roots, false)
 	}
 	t.Logf("requests for Recent(limit 10) over 3 days x 2 hosts: %d with 100-line objects, %d with 20,000-line objects (%d and %d bytes each)",
 		counts[100], counts[20_000], 100*170, 20_000*171)

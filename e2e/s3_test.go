@@ -243,7 +243,7 @@ func TestShipThreeHosts(t *testing.T) {
 	lines := checkBucketEqualsLocal(t, objs, "e2e/", roots)
 	assert.Equal(t, calls, lines)
 	t.Logf("%d calls by 3 writer processes in %v; all shipped by %v, in %d objects", calls, written.Round(time.Millisecond), shipped.Round(time.Millisecond), len(objs))
-	checkReadsEqualUnion(t, w, "s3://audit/e2e", []string{roots["host0"], roots["host1"], roots["host2"]})
+	checkReadsEqualUnion(t, w, "s3://audit/e2e", []string{roots["host0"], roots["host1"], roots["host2"]}, false)
 	checkCommandsEqualUnion(t, w, "s3://audit/e2e", []string{roots["host0"], roots["host1"], roots["host2"]})
 }
 
@@ -400,6 +400,26 @@ func TestObjectLockRefusesOverwriteAndDelete(t *testing.T) {
 	_, err = b.ReadFrom(got.Body)
 	require.NoError(t, err)
 	assert.Equal(t, string(original), b.String(), "the shipped version is intact")
+
+	// Read back: the current versions miss the deleted key's lines; the
+	// first versions are what was shipped.
+	w.setEnv(t)
+	o, ok := ship.ParseKey(strings.TrimPrefix(key, "audit/"))
+	require.True(t, ok, key)
+	want, err := reader.Collect(reader.New(root, reader.WithLocation(time.UTC)).Day(ctx, o.User, o.Day))
+	require.NoError(t, err)
+	require.NotEmpty(t, want)
+	for _, first := range []bool{false, true} {
+		br, err := s3ship.NewReader(ctx, "s3://locked/audit", s3ship.ReaderConfig{Location: time.UTC, FirstVersions: first})
+		require.NoError(t, err)
+		got, err := reader.Collect(br.Day(ctx, o.User, o.Day))
+		require.NoError(t, err)
+		if first {
+			assert.True(t, slices.EqualFunc(want, got, entryEqual), "FirstVersions reads what was shipped (%d and %d entries)", len(want), len(got))
+		} else {
+			assert.Empty(t, got, "the current version is a delete marker")
+		}
+	}
 }
 
 // TestCompactionOnServer: a finished day's pieces become one object per
@@ -450,7 +470,8 @@ func TestCompactionOnServer(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(local), string(objs[compacted]), tc.bucket)
 		assert.Equal(t, 300, checkBucketEqualsLocal(t, objs, "c/", map[string]string{"h": root}))
-		checkReadsEqualUnion(t, w, "s3://"+tc.bucket+"/c", []string{root})
+		checkReadsEqualUnion(t, w, "s3://"+tc.bucket+"/c", []string{root}, false)
+		checkReadsEqualUnion(t, w, "s3://"+tc.bucket+"/c", []string{root}, true)
 		if tc.retention == 0 {
 			assert.Equal(t, 1, len(objs), "the pieces are deleted")
 			continue
@@ -467,11 +488,11 @@ func TestCompactionOnServer(t *testing.T) {
 // checkReadsEqualUnion reads the bucket with s3ship.Reader and the hosts'
 // roots (in host key order) with package reader: Users, each user's Day
 // and Recent must agree, the hosts' days merged by ts.
-func checkReadsEqualUnion(t *testing.T, w *weed, dest string, roots []string) {
+func checkReadsEqualUnion(t *testing.T, w *weed, dest string, roots []string, firstVersions bool) {
 	t.Helper()
 	ctx := context.Background()
 	w.setEnv(t)
-	br, err := s3ship.NewReader(ctx, dest, s3ship.ReaderConfig{Location: time.UTC})
+	br, err := s3ship.NewReader(ctx, dest, s3ship.ReaderConfig{Location: time.UTC, FirstVersions: firstVersions})
 	require.NoError(t, err)
 	wantUsers := map[string]bool{}
 	for _, root := range roots {

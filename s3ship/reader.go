@@ -27,6 +27,10 @@ type ReaderConfig struct {
 	Location   *time.Location   // of a ts without an offset, and of "today"
 	Now        func() time.Time // the clock of Recent's days
 	HTTPClient s3.HTTPClient    // the S3 client's (nil: the SDK's default)
+	// FirstVersions reads each key's first version, as it was shipped,
+	// ignoring newer versions and delete markers (on a bucket with Object
+	// Lock, a forger's put over a shipped key). New keys are still read.
+	FirstVersions bool
 }
 
 // Reader reads what shippers stored under s3://bucket/prefix with the
@@ -34,9 +38,10 @@ type ReaderConfig struct {
 // user-day's lines from several hosts are merged by ts (ties: hosts in key
 // order, each in file order). It is safe for concurrent use.
 type Reader struct {
-	st  *Store
-	loc *time.Location
-	now func() time.Time
+	st    *Store
+	loc   *time.Location
+	now   func() time.Time
+	first bool
 }
 
 // NewReader returns a Reader of dest, s3://bucket[/prefix], configured from
@@ -46,7 +51,7 @@ func NewReader(ctx context.Context, dest string, cfg ReaderConfig) (*Reader, err
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{st: st, loc: cfg.Location, now: cfg.Now}
+	r := &Reader{st: st, loc: cfg.Location, now: cfg.Now, first: cfg.FirstVersions}
 	if r.loc == nil {
 		r.loc = time.Local
 	}
@@ -59,6 +64,9 @@ func NewReader(ctx context.Context, dest string, cfg ReaderConfig) (*Reader, err
 // list returns the sub-folder names and the objects (key without the
 // store's prefix, size) directly under prefix.
 func (r *Reader) list(ctx context.Context, prefix string) (dirs []string, objs []part, err error) {
+	if r.first {
+		return r.listFirst(ctx, prefix)
+	}
 	p := s3.NewListObjectsV2Paginator(r.st.client, &s3.ListObjectsV2Input{
 		Bucket: &r.st.bucket, Prefix: aws.String(r.st.prefix + prefix), Delimiter: aws.String("/")})
 	for p.HasMorePages() {
@@ -71,6 +79,36 @@ func (r *Reader) list(ctx context.Context, prefix string) (dirs []string, objs [
 		}
 		for _, o := range page.Contents {
 			objs = append(objs, part{key: strings.TrimPrefix(aws.ToString(o.Key), r.st.prefix), size: aws.ToInt64(o.Size)})
+		}
+	}
+	return dirs, objs, nil
+}
+
+// listFirst is list over each key's first version: versions are listed
+// newest first, so the last one seen of a key is its first.
+func (r *Reader) listFirst(ctx context.Context, prefix string) (dirs []string, objs []part, err error) {
+	p := s3.NewListObjectVersionsPaginator(r.st.client, &s3.ListObjectVersionsInput{
+		Bucket: &r.st.bucket, Prefix: aws.String(r.st.prefix + prefix), Delimiter: aws.String("/")})
+	at := map[string]int{}
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, nil, fmt.Errorf("s3ship: listing the versions of s3://%s/%s%s: %w", r.st.bucket, r.st.prefix, prefix, err)
+		}
+		for _, cp := range page.CommonPrefixes {
+			d := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), r.st.prefix+prefix), "/")
+			if len(dirs) == 0 || dirs[len(dirs)-1] != d {
+				dirs = append(dirs, d)
+			}
+		}
+		for _, v := range page.Versions {
+			o := part{key: strings.TrimPrefix(aws.ToString(v.Key), r.st.prefix), size: aws.ToInt64(v.Size), version: aws.ToString(v.VersionId)}
+			if i, ok := at[o.key]; ok {
+				objs[i] = o
+				continue
+			}
+			at[o.key] = len(objs)
+			objs = append(objs, o)
 		}
 	}
 	return dirs, objs, nil
@@ -117,6 +155,23 @@ func (r *Reader) Days(ctx context.Context, user string) ([]string, error) {
 type part struct {
 	key          string
 	size, offset int64
+	version      string // the version to read; "" for the current one
+}
+
+// get fetches p (a range of it when rng is not empty).
+func (r *Reader) get(ctx context.Context, p part, rng string) (io.ReadCloser, error) {
+	in := &s3.GetObjectInput{Bucket: &r.st.bucket, Key: aws.String(r.st.prefix + p.key)}
+	if p.version != "" {
+		in.VersionId = aws.String(p.version)
+	}
+	if rng != "" {
+		in.Range = aws.String(rng)
+	}
+	out, err := r.st.client.GetObject(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("s3ship: getting %s: %w", p.key, err)
+	}
+	return out.Body, nil
 }
 
 // hosts lists a user-day and returns each host's objects in file order, by
@@ -357,11 +412,11 @@ func (f *forward) next() ([]byte, bool, error) {
 			if f.pi >= len(f.parts) {
 				return nil, false, nil
 			}
-			out, err := f.r.st.client.GetObject(f.ctx, &s3.GetObjectInput{Bucket: &f.r.st.bucket, Key: aws.String(f.r.st.prefix + f.parts[f.pi].key)})
+			body, err := f.r.get(f.ctx, f.parts[f.pi], "")
 			if err != nil {
-				return nil, false, fmt.Errorf("s3ship: getting %s: %w", f.parts[f.pi].key, err)
+				return nil, false, err
 			}
-			f.body, f.br = out.Body, bufio.NewReaderSize(out.Body, 64<<10)
+			f.body, f.br = body, bufio.NewReaderSize(body, 64<<10)
 			f.pi++
 		}
 		line, err := f.br.ReadBytes('\n')
@@ -418,13 +473,12 @@ func (b *backward) next() ([]byte, bool, error) {
 			return line, true, nil
 		}
 		n := min(b.block, b.lo)
-		out, err := b.r.st.client.GetObject(b.ctx, &s3.GetObjectInput{Bucket: &b.r.st.bucket,
-			Key: aws.String(b.r.st.prefix + b.parts[b.pi].key), Range: aws.String(fmt.Sprintf("bytes=%d-%d", b.lo-n, b.lo-1))})
+		body, err := b.r.get(b.ctx, b.parts[b.pi], fmt.Sprintf("bytes=%d-%d", b.lo-n, b.lo-1))
 		if err != nil {
-			return nil, false, fmt.Errorf("s3ship: getting %s: %w", b.parts[b.pi].key, err)
+			return nil, false, err
 		}
-		chunk, err := io.ReadAll(out.Body)
-		out.Body.Close()
+		chunk, err := io.ReadAll(body)
+		body.Close()
 		if err != nil {
 			return nil, false, err
 		}
