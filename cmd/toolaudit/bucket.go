@@ -29,10 +29,12 @@ var (
 
 func isBucket(root string) bool { return strings.HasPrefix(root, "s3://") }
 
-// bucketReader reads the bucket that --root names; the S3 client is
-// configured from the environment, as for toolaudit ship.
+// bucketReader reads the bucket that --root names, each key as it was
+// shipped (its first version: on a bucket with Object Lock a later put
+// over a key is not read); the S3 client is configured from the
+// environment, as for toolaudit ship.
 func (a *app) bucketReader() (auditReader, error) {
-	r, err := s3ship.NewReader(context.Background(), a.root, s3ship.ReaderConfig{Now: a.env.now})
+	r, err := s3ship.NewReader(context.Background(), a.root, s3ship.ReaderConfig{Now: a.env.now, FirstVersions: true})
 	if err != nil {
 		return nil, err
 	}
