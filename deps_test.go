@@ -16,16 +16,17 @@ func deps(t *testing.T, pkgs ...string) []string {
 	return strings.Fields(string(out))
 }
 
-// TestAuditPathLinksNoGRPC keeps wrapping tools, writing and reading audit
-// files and the provider wiring free of gRPC, protobuf and the Prometheus
-// client: only package otlp may bring gRPC, only otlp and otelx/prom
-// protobuf and the Prometheus client.
+// TestAuditPathLinksNoGRPC keeps wrapping tools, writing, reading and
+// shipping audit files and the provider wiring free of gRPC, protobuf, the
+// Prometheus client and the AWS SDK: only package otlp may bring gRPC,
+// only otlp and otelx/prom protobuf and the Prometheus client, only the
+// module s3ship the AWS SDK.
 func TestAuditPathLinksNoGRPC(t *testing.T) {
-	pkgs := []string{".", "./record", "./exporter", "./reader", "./otelx", "./audittest"}
+	pkgs := []string{".", "./record", "./exporter", "./reader", "./otelx", "./audittest", "./ship"}
 	for _, dep := range deps(t, pkgs...) {
 		if strings.HasPrefix(dep, "google.golang.org/grpc") || strings.HasPrefix(dep, "google.golang.org/protobuf") ||
-			strings.HasPrefix(dep, "github.com/prometheus/") {
-			t.Errorf("%s is linked by %v: only packages otlp and otelx/prom may bring it", dep, pkgs)
+			strings.HasPrefix(dep, "github.com/prometheus/") || strings.HasPrefix(dep, "github.com/aws/") {
+			t.Errorf("%s is linked by %v: only packages otlp, otelx/prom and the module s3ship may bring it", dep, pkgs)
 		}
 	}
 	for _, dep := range deps(t, "./otelx/prom") {

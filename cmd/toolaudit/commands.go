@@ -211,6 +211,9 @@ file that is truncated or recreated. Stop it with Ctrl-C.`,
 				users = a.filter.users
 			}
 			r, err := a.reader()
+			if err != nil && isBucket(a.root) {
+				return err
+			}
 			if err != nil {
 				// The agent may not have written anything yet: wait for it.
 				fmt.Fprintf(a.env.stderr, "toolaudit: %s; waiting for it\n", err)

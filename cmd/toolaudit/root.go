@@ -102,11 +102,11 @@ under {root}/{user}/tool_audit/YYYY-MM-DD.jsonl.`,
 	if defRoot == "" {
 		defRoot = "./home"
 	}
-	pf.StringVar(&a.root, "root", defRoot, "audit root folder ($TOOLAUDIT_ROOT)")
+	pf.StringVar(&a.root, "root", defRoot, "audit root folder, or s3://bucket/prefix to read what toolaudit ship stored ($TOOLAUDIT_ROOT)")
 	pf.StringVarP(&a.output, "output", "o", "", "output format: table, json or csv (default table on a terminal, json otherwise)")
 	pf.BoolVar(&a.noColor, "no-color", false, "no colours (also when $NO_COLOR is set)")
 	pf.StringVar(&a.color, "color", "auto", "colours: auto, always or never")
-	root.AddCommand(a.usersCommand(), a.recentCommand(), a.dayCommand(), a.followCommand(), a.statsCommand())
+	root.AddCommand(a.usersCommand(), a.recentCommand(), a.dayCommand(), a.followCommand(), a.statsCommand(), a.shipCommand())
 	root.AddCommand(a.serveCommand()) // serve.go
 	root.AddCommand(a.tamperCommands()...)
 	return root
@@ -136,9 +136,13 @@ func argsBetween(lo, hi int) cobra.PositionalArgs {
 
 // reader returns the reader of the audit root, and an error naming the
 // root when it does not exist or is not a folder: a mistyped --root would
-// otherwise look like an empty log. The reader is usable either way (it
-// reads a missing root as empty), for follow, which waits for the root.
-func (a *app) reader() (*reader.Reader, error) {
+// otherwise look like an empty log. The reader of a folder is usable either
+// way (it reads a missing root as empty), for follow, which waits for the
+// root. A root s3://bucket/prefix is read from the bucket.
+func (a *app) reader() (auditReader, error) {
+	if isBucket(a.root) {
+		return a.bucketReader()
+	}
 	return reader.New(a.root, reader.WithClock(a.env.now)), a.checkRoot()
 }
 

@@ -1,0 +1,129 @@
+package ship
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+)
+
+// ErrBusy is wrapped by Start's error when another shipper holds the root.
+var ErrBusy = errors.New("another shipper is running on this root")
+
+// Health is the state of a Shipper, as of its last look at the root.
+type Health struct {
+	PendingLines  int64     // complete lines not yet shipped
+	PendingBytes  int64     // bytes not yet shipped, a torn last line included
+	OldestPending time.Time // ts of the oldest line not yet shipped; zero when none
+	ShippedLines  int64     // lines shipped since Start
+	ShippedBytes  int64     // bytes shipped since Start
+	Objects       int64     // pieces stored since Start
+	Compactions   int64     // user-days of this host joined into one object since Start
+	LastCycle     time.Time // when the last look at the root ended
+	LastError     error     // the last cycle's error, nil if it had none
+	LastErrorAt   time.Time // when the last error happened
+}
+
+// Shipper ships an audit root to a Store. Its methods are safe for
+// concurrent use.
+type Shipper struct {
+	root  string
+	store Store
+	cfg   config
+	host  string
+	lock  *os.File
+
+	run  sync.Mutex          // one cycle at a time
+	prog map[string]progress // by user/day; guarded by run
+
+	mu     sync.Mutex // guards health
+	health Health
+
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// Start takes the root's shipper lock and ships it to store every interval,
+// starting now, until ctx is done or Close is called; only Close releases
+// the lock. It fails, wrapping ErrBusy, if another shipper holds the root.
+func Start(ctx context.Context, root string, store Store, opts ...Option) (*Shipper, error) {
+	s, err := open(root, store, opts)
+	if err != nil {
+		return nil, err
+	}
+	go s.loop(ctx)
+	return s, nil
+}
+
+func open(root string, store Store, opts []Option) (*Shipper, error) {
+	if root == "" || store == nil {
+		return nil, errors.New("ship: root and store are required")
+	}
+	c := newConfig(opts)
+	lock, err := lockRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("ship: locking %s: %w", root, err)
+	}
+	host := c.host
+	if host == "" {
+		host, err = hostName(root)
+	} else if !validName(host) {
+		err = fmt.Errorf("ship: host name %q: want 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'", host)
+	}
+	if err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return &Shipper{root: root, store: store, cfg: c, host: host, lock: lock,
+		prog: make(map[string]progress), stop: make(chan struct{}), done: make(chan struct{})}, nil
+}
+
+// Host returns the host part of the keys this shipper writes.
+func (s *Shipper) Host() string { return s.host }
+
+func (s *Shipper) loop(ctx context.Context) {
+	defer close(s.done)
+	t := time.NewTicker(s.cfg.interval)
+	defer t.Stop()
+	for {
+		s.Sync(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Sync ships what the root holds now, and returns the errors of that
+// look at the root (also kept in Health).
+func (s *Shipper) Sync(ctx context.Context) error {
+	s.run.Lock()
+	defer s.run.Unlock()
+	return s.cycle(ctx)
+}
+
+// Close stops the loop, ships what is left (within ctx), and releases the
+// root's lock. It returns that last look's errors; later calls return nil.
+func (s *Shipper) Close(ctx context.Context) error {
+	var err error
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+		err = s.Sync(ctx)
+		s.lock.Close()
+	})
+	return err
+}
+
+// Health returns the state as of the last look at the root.
+func (s *Shipper) Health() Health {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.health
+}
