@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/toolaudit/toolaudit/reader"
 	"github.com/toolaudit/toolaudit/record"
 )
 
@@ -23,7 +22,7 @@ type tally struct {
 // keep accepts (nil keeps all). Day files are named by the writer's local
 // day, so a day on each side of the period is read too, and the ts decides.
 // Each refused user or file goes to warn, whose error stops the reading.
-func aggregate(ctx context.Context, r *reader.Reader, users []string, from, to time.Time,
+func aggregate(ctx context.Context, r auditReader, users []string, from, to time.Time,
 	keep func(*record.Entry) bool, warn func(error) error) (*tally, error) {
 	t := &tally{statuses: map[string]int{}, users: map[string]int{}, models: map[string]int{},
 		perDay: map[string]map[record.Status]int{}}
