@@ -22,9 +22,10 @@ const (
 // WithMeterProvider reports the exporter's Health as observable
 // instruments of mp, read at each collection: lines written, failed and
 // pending, files open and the time of the last write error (see
-// docs/metrics.md). A collection waits for a write in progress. The
-// callback is unregistered on Shutdown. Without this option, or with a nil
-// provider, nothing is reported: give one provider one exporter.
+// docs/metrics.md), from the Health snapshot: a collection never waits
+// for a write. The callback is unregistered on Shutdown. Without this
+// option, or with a nil provider, nothing is reported: give one provider
+// one exporter.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) { c.mp = mp })
 }

@@ -1,6 +1,10 @@
 package ship
 
-import "time"
+import (
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+)
 
 // Option configures a Shipper.
 type Option interface{ apply(*config) }
@@ -17,6 +21,7 @@ type config struct {
 	maxPiece     int
 	now          func() time.Time
 	handle       func(error)
+	mp           metric.MeterProvider
 }
 
 // DefaultInterval is the time between two looks at the root.
@@ -99,4 +104,13 @@ func WithErrorHandler(handle func(error)) Option {
 			c.handle = handle
 		}
 	})
+}
+
+// WithMeterProvider reports the shipper's Health as observable instruments
+// of mp, read at each collection: lines and bytes not yet shipped, the lag
+// (the age of the oldest of them), lines shipped and the time of the last
+// error (see docs/metrics.md). The callback is unregistered on Close.
+// Without this option, or with a nil provider, nothing is reported.
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return optionFunc(func(c *config) { c.mp = mp })
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"go.opentelemetry.io/otel/metric"
 )
 
 // ErrBusy is wrapped by Start's error when another shipper holds the root.
@@ -44,6 +46,7 @@ type Shipper struct {
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
+	metrics   metric.Registration // nil without WithMeterProvider
 }
 
 // Start takes the root's shipper lock and ships it to store every interval,
@@ -77,8 +80,13 @@ func open(root string, store Store, opts []Option) (*Shipper, error) {
 		lock.Close()
 		return nil, err
 	}
-	return &Shipper{root: root, store: store, cfg: c, host: host, lock: lock,
-		prog: make(map[string]progress), stop: make(chan struct{}), done: make(chan struct{})}, nil
+	s := &Shipper{root: root, store: store, cfg: c, host: host, lock: lock,
+		prog: make(map[string]progress), stop: make(chan struct{}), done: make(chan struct{})}
+	if s.metrics, err = s.registerMetrics(); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("ship: registering metrics: %w", err)
+	}
+	return s, nil
 }
 
 // Host returns the host part of the keys this shipper writes.
@@ -116,6 +124,9 @@ func (s *Shipper) Close(ctx context.Context) error {
 		close(s.stop)
 		<-s.done
 		err = s.Sync(ctx)
+		if s.metrics != nil {
+			err = errors.Join(err, s.metrics.Unregister())
+		}
 		s.lock.Close()
 	})
 	return err
