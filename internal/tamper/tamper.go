@@ -45,26 +45,9 @@ func Verify(ctx context.Context, cfg Config) ([]Row, error) {
 // file it sealed and each it refused (a broken chain: sealing it would
 // bless it), whose status is Tampered.
 func Seal(ctx context.Context, cfg Config, key ed25519.PrivateKey, now time.Time) ([]Row, error) {
-	cfg.PublicKey = key.Public().(ed25519.PublicKey)
-	if err := os.MkdirAll(cfg.cpDir(), 0o755); err != nil {
-		return nil, fmt.Errorf("checkpoint folder: %w", err)
-	}
-	t, err := openTree(ctx, &cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer t.close()
-	users, err := t.users()
-	if err != nil {
-		return nil, err
-	}
 	var rows []Row
-	var errs []error // a user whose checkpoint could not be written; the others are sealed
-	for _, u := range users {
-		if err := ctx.Err(); err != nil {
-			return rows, errors.Join(append(errs, err)...)
-		}
-		err := t.walkUser(u, func(st *dayState) error {
+	err := eachUser(ctx, cfg, key, func(t *tree, u string) error {
+		return t.walkUser(u, func(st *dayState) error {
 			if st.row.Status == Tampered {
 				rows = append(rows, st.row)
 				return nil
@@ -85,11 +68,38 @@ func Seal(ctx context.Context, cfg Config, key ed25519.PrivateKey, now time.Time
 			rows = append(rows, Row{User: u, Day: st.row.Day, Status: "sealed", Lines: whole})
 			return nil
 		})
-		if err != nil {
+	})
+	return rows, err
+}
+
+// eachUser opens the tree to write checkpoints or tombstones signed with
+// key (its public half checks those already there) and calls fn for each
+// user, going on past a user fn fails for: the errors are joined, each
+// naming its user. ctx done ends it.
+func eachUser(ctx context.Context, cfg Config, key ed25519.PrivateKey, fn func(t *tree, user string) error) error {
+	cfg.PublicKey = key.Public().(ed25519.PublicKey)
+	if err := os.MkdirAll(cfg.cpDir(), 0o755); err != nil {
+		return fmt.Errorf("checkpoint folder: %w", err)
+	}
+	t, err := openTree(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	users, err := t.users()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, u := range users {
+		if err := ctx.Err(); err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		if err := fn(t, u); err != nil {
 			errs = append(errs, fmt.Errorf("user %s: %w", u, err))
 		}
 	}
-	return rows, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 func (t *tree) appendCheckpoint(user, day string, line []byte) error {
@@ -111,32 +121,14 @@ func (t *tree) appendCheckpoint(user, day string, line []byte) error {
 // after writing its signed tombstone to the checkpoint folder. A day whose
 // chain is broken is not removed: its row, Tampered, says why.
 func Prune(ctx context.Context, cfg Config, key ed25519.PrivateKey, cutoff string, now time.Time) ([]Row, error) {
-	cfg.PublicKey = key.Public().(ed25519.PublicKey)
-	if err := os.MkdirAll(cfg.cpDir(), 0o755); err != nil {
-		return nil, fmt.Errorf("checkpoint folder: %w", err)
-	}
-	t, err := openTree(ctx, &cfg)
-	if err != nil {
-		return nil, err
-	}
-	defer t.close()
-	users, err := t.users()
-	if err != nil {
-		return nil, err
-	}
 	var rows []Row
-	var errs []error // a user whose day could not be removed; the others are pruned
-	for _, u := range users {
-		if err := ctx.Err(); err != nil {
-			return rows, errors.Join(append(errs, err)...)
-		}
+	err := eachUser(ctx, cfg, key, func(t *tree, u string) error {
 		var states []*dayState
-		err := t.walkUser(u, func(st *dayState) error {
+		if err := t.walkUser(u, func(st *dayState) error {
 			states = append(states, st)
 			return nil
-		})
-		if err != nil {
-			return rows, err
+		}); err != nil {
+			return err
 		}
 		for i, st := range states {
 			if !st.file || st.row.Day >= cutoff {
@@ -159,13 +151,13 @@ func Prune(ctx context.Context, cfg Config, key ed25519.PrivateKey, cutoff strin
 			}
 			tomb := Tombstone{User: u, Day: st.row.Day, Lines: st.d.Lines, Head: head.String(), PrunedAt: now.UTC().Format(time.RFC3339)}
 			if err := t.removeDay(&tomb, key); err != nil {
-				errs = append(errs, fmt.Errorf("user %s: %w", u, err))
-				break
+				return err
 			}
 			rows = append(rows, Row{User: u, Day: st.row.Day, Status: "pruned", Lines: st.d.Lines})
 		}
-	}
-	return rows, errors.Join(errs...)
+		return nil
+	})
+	return rows, err
 }
 
 // removeDay writes tomb, synced, then removes its day file.
