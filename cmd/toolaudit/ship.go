@@ -39,6 +39,7 @@ usual credential chain; TOOLAUDIT_S3_PATH_STYLE=true forces path-style URLs
 			"  AWS_ENDPOINT_URL_S3=http://127.0.0.1:8333 toolaudit ship --to s3://audit --retention 2160h",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.untilStopped = !once // stopping it is its normal end
 			if to == "" {
 				return usageError{fmt.Errorf("ship needs --to s3://BUCKET[/PREFIX]")}
 			}

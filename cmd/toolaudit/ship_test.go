@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,4 +61,33 @@ func TestShipOnce(t *testing.T) {
 		assert.Regexp(t, `^/audit/prod/(alice|bob)/tool_audit/\d{4}-\d\d-\d\d/h1/0{16}\.jsonl$`, path)
 		assert.Equal(t, 1, strings.Count(body, "\n"), path)
 	}
+}
+
+// TestShipStoppedIsSuccess: the sidecar runs until stopped, so SIGINT or
+// SIGTERM is its normal end: exit 0 once what was left is shipped (it
+// exited 1, "interrupted", found in review: every shutdown a failure).
+func TestShipStoppedIsSuccess(t *testing.T) {
+	root := tree(t, entry("alice", "search", record.StatusOK, 0, 5))
+	var mu sync.Mutex
+	puts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		puts++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_S3", srv.URL)
+	t.Setenv("AWS_ACCESS_KEY_ID", "k")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"ship", "--root", root, "--to", "s3://audit/prod", "--host", "h1"}, env{stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" }, now: func() time.Time { return now }})
+	assert.Equal(t, 0, code, errb.String())
+	mu.Lock()
+	assert.Equal(t, 1, puts, "what was left is shipped on the way out")
+	mu.Unlock()
 }
