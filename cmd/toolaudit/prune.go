@@ -41,9 +41,14 @@ chain is broken is kept (exit code 1).`,
 			rows, err := tamper.Prune(cmd.Context(), cfg, key, cutoff, now)
 			kept := 0
 			for _, r := range rows {
-				if r.Status == tamper.Tampered {
+				switch r.Status {
+				case tamper.Tampered:
 					kept++
 					fmt.Fprintf(a.env.stderr, "toolaudit: not pruned: %s %s line %d: %s\n", r.User, r.Day, r.Line, r.Reason)
+					continue
+				case tamper.Unshipped:
+					kept++
+					fmt.Fprintf(a.env.stderr, "toolaudit: %s %s %s\n", r.User, r.Day, r.Reason)
 					continue
 				}
 				fmt.Fprintf(a.env.stdout, "pruned %s %s: %d lines\n", r.User, r.Day, r.Lines)
@@ -52,7 +57,7 @@ chain is broken is kept (exit code 1).`,
 				return err
 			}
 			if kept > 0 {
-				return fmt.Errorf("%d user-days tampered, not pruned", kept)
+				return fmt.Errorf("%d user-days not pruned (tampered, or not yet shipped)", kept)
 			}
 			return nil
 		},

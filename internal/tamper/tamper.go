@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/toolaudit/toolaudit/internal/layout"
+	"github.com/toolaudit/toolaudit/ship"
 )
 
 // Verify checks every user-day of cfg's tree and returns one row for each,
@@ -149,6 +150,10 @@ func Prune(ctx context.Context, cfg Config, key ed25519.PrivateKey, cutoff strin
 					break
 				}
 			}
+			if reason := t.unshipped(u, st.row.Day); reason != "" {
+				rows = append(rows, Row{User: u, Day: st.row.Day, Status: Unshipped, Lines: st.d.Lines, Reason: reason})
+				continue
+			}
 			tomb := Tombstone{User: u, Day: st.row.Day, Lines: st.d.Lines, Head: head.String(), PrunedAt: now.UTC().Format(time.RFC3339)}
 			if err := t.removeDay(&tomb, key); err != nil {
 				return err
@@ -158,6 +163,28 @@ func Prune(ctx context.Context, cfg Config, key ed25519.PrivateKey, cutoff strin
 		return nil
 	})
 	return rows, err
+}
+
+// unshipped says why user's day file must stay for a shipper (see package
+// ship), or "" when it need not: no shipper keeps state under the root, or
+// it has stored the whole file. Pruning must not lose what was never
+// shipped.
+func (t *tree) unshipped(user, day string) string {
+	if _, err := t.root.Stat(".ship"); err != nil {
+		return ""
+	}
+	st, err := t.root.Stat(layout.UserDir(user) + "/" + day + layout.Ext)
+	if err != nil {
+		return ""
+	}
+	shipped, err := ship.Shipped(t.cfg.Root, user, day)
+	switch {
+	case err != nil:
+		return "not pruned: reading the shipper's progress: " + err.Error()
+	case shipped < st.Size():
+		return fmt.Sprintf("not pruned: shipped %d of %d bytes", shipped, st.Size())
+	}
+	return ""
 }
 
 // removeDay writes tomb, synced, then removes its day file.

@@ -24,6 +24,8 @@ const (
 	Legacy   = "legacy"   // lines without a link, written before chaining
 	Retained = "retained" // removed by retention: a signed tombstone covers it
 	OK       = "ok"
+	// Unshipped is prune's: a day a shipper has not yet stored whole, kept.
+	Unshipped = "unshipped"
 )
 
 // Row is the verdict on one user-day.
