@@ -139,8 +139,8 @@ func TestShipThreeHosts(t *testing.T) {
 		host := fmt.Sprintf("host%d", i)
 		roots[host] = t.TempDir()
 		s := shipCmd(t, w, roots[host], "s3://audit/e2e", host, "--interval", "500ms")
-		var stderr bytes.Buffer
-		s.Stderr = &stderr
+		stderr := &syncBuf{} // read by the deferred log while s may still write
+		s.Stderr = stderr
 		require.NoError(t, s.Start())
 		t.Cleanup(func() { s.Process.Kill() })
 		shippers = append(shippers, s)
