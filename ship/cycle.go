@@ -228,11 +228,17 @@ func (s *Shipper) put(ctx context.Context, key string, piece []byte, fh *os.File
 	return old, nil
 }
 
+// maxLine bounds the bytes searched for the end of a line longer than a
+// piece: a file holding no newline (a sparse file of many GiB) must cost a
+// bounded read, never an allocation of its size. A variable for the tests.
+var maxLine int64 = 64 << 20
+
 // readPiece returns the complete lines from offset, at most max bytes of
 // them unless the first line alone is longer; nil if there is no newline
-// before size yet.
-func readPiece(fh *os.File, offset, size int64, max int) ([]byte, error) {
-	buf := make([]byte, min(int64(max), size-offset))
+// before size yet. A first line longer than max(maxLine, maxPiece) is an
+// error wrapping ErrLineTooLong.
+func readPiece(fh *os.File, offset, size int64, maxPiece int) ([]byte, error) {
+	buf := make([]byte, min(int64(maxPiece), size-offset))
 	if _, err := fh.ReadAt(buf, offset); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
@@ -242,12 +248,30 @@ func readPiece(fh *os.File, offset, size int64, max int) ([]byte, error) {
 	if int64(len(buf)) == size-offset {
 		return nil, nil
 	}
-	rest := make([]byte, size-offset)
-	if _, err := fh.ReadAt(rest, offset); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	// The first line is longer than a piece: find its end chunk by chunk,
+	// then read it whole.
+	limit := offset + max(maxLine, int64(len(buf)))
+	chunk := make([]byte, min(1<<20, limit-offset))
+	for pos := offset + int64(len(buf)); pos < min(size, limit); {
+		c := chunk[:min(int64(len(chunk)), size-pos, limit-pos)]
+		n, err := fh.ReadAt(c, pos)
+		if i := bytes.IndexByte(c[:n], '\n'); i >= 0 {
+			line := make([]byte, pos+int64(i)+1-offset)
+			if _, err := fh.ReadAt(line, offset); err != nil && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			return line, nil
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, nil // the file shrank: the next look says so
+			}
+			return nil, err
+		}
+		pos += int64(n)
 	}
-	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-		return rest[:i+1], nil
+	if size >= limit {
+		return nil, fmt.Errorf("%w: no newline in the %d bytes from offset %d", ErrLineTooLong, limit-offset, offset)
 	}
 	return nil, nil
 }
