@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,22 +24,38 @@ func (f dayFile) rel() string {
 	return filepath.Join(f.user, layout.AuditDir, f.day+layout.Ext)
 }
 
-// dayFiles lists the regular day files under root, sorted. Other names
-// (the state folder, FIFOs, symbolic links) are left alone.
-func dayFiles(root string) ([]dayFile, error) {
-	users, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+// dayFiles lists the regular day files under r, sorted. Other names (the
+// state folder, FIFOs, symbolic links) are left alone; a user folder or
+// its tool_audit folder that is a symbolic link is not followed, and
+// reported in the error, which does not stop the listing.
+func dayFiles(r *os.Root) ([]dayFile, error) {
+	users, err := fs.ReadDir(r.FS(), ".")
 	if err != nil {
 		return nil, err
 	}
 	var files []dayFile
+	var errs []error
 	for _, u := range users {
-		if !u.IsDir() || layout.ValidateUser(u.Name()) != nil {
+		if layout.ValidateUser(u.Name()) != nil {
 			continue
 		}
-		days, err := os.ReadDir(filepath.Join(root, u.Name(), layout.AuditDir))
+		if u.Type()&fs.ModeSymlink != 0 {
+			errs = append(errs, fmt.Errorf("%s is a symbolic link: not followed, not shipped", u.Name()))
+			continue
+		}
+		if !u.IsDir() {
+			continue
+		}
+		// The listing and the opens go through r, so a folder swapped for
+		// a link after this check still cannot lead outside the root.
+		dir := filepath.Join(u.Name(), layout.AuditDir)
+		if st, err := r.Lstat(dir); err != nil || !st.IsDir() {
+			if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+				errs = append(errs, fmt.Errorf("%s is a symbolic link: not followed, not shipped", dir))
+			}
+			continue
+		}
+		days, err := fs.ReadDir(r.FS(), filepath.ToSlash(dir))
 		if err != nil {
 			continue
 		}
@@ -59,7 +76,7 @@ func dayFiles(root string) ([]dayFile, error) {
 		}
 		return files[i].day < files[j].day
 	})
-	return files, nil
+	return files, errors.Join(errs...)
 }
 
 // storeError marks an error of the store, as opposed to a local one.
@@ -75,10 +92,12 @@ type tally struct {
 }
 
 func (s *Shipper) cycle(ctx context.Context) error {
-	files, err := dayFiles(s.root)
+	files, err := dayFiles(s.r)
 	var errs []error
 	if err != nil {
-		errs = append(errs, fmt.Errorf("ship: listing %s: %w", s.root, err))
+		err = fmt.Errorf("ship: listing %s: %w", s.root, err)
+		errs = append(errs, err)
+		s.cfg.handle(err)
 	}
 	var t tally
 	var shippedLines, shippedBytes, objects, compactions int64
@@ -129,12 +148,12 @@ func (s *Shipper) shipFile(ctx context.Context, f dayFile, t *tally, skip bool) 
 	key := f.user + "/" + f.day
 	p, ok := s.prog[key]
 	if !ok {
-		if p, err = loadProgress(s.root, f.user, f.day); err != nil {
+		if p, err = loadProgress(s.r, f.user, f.day); err != nil {
 			return 0, 0, 0, err
 		}
 		s.prog[key] = p
 	}
-	fh, err := os.OpenFile(filepath.Join(s.root, f.rel()), openFlags, 0)
+	fh, err := s.r.OpenFile(f.rel(), openFlags, 0)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("ship: %w", err)
 	}
@@ -181,7 +200,7 @@ func (s *Shipper) shipFile(ctx context.Context, f dayFile, t *tally, skip bool) 
 		if until.After(next.PiecesUntil) {
 			next.PiecesUntil = until
 		}
-		if serr := saveProgress(s.root, f.user, f.day, next); serr != nil {
+		if serr := saveProgress(s.r, f.user, f.day, next); serr != nil {
 			err = fmt.Errorf("ship: saving the progress of %s: %w", f.rel(), serr)
 			break
 		}

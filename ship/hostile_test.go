@@ -62,3 +62,42 @@ func TestLongLineWithinTheBound(t *testing.T) {
 	assert.Equal(t, readLocal(t, root, "alice", "2026-11-29"), st.concat()["alice/tool_audit/2026-11-29/h1"])
 	assert.Len(t, st.objs, 3)
 }
+
+// A tool_audit folder that is a symbolic link to a folder outside the root
+// is not followed: nothing from outside is shipped, and the look reports it.
+func TestSymlinkedAuditFolderIsNotFollowed(t *testing.T) {
+	root, st := t.TempDir(), newMemStore()
+	appendLines(t, root, "bob", "2026-11-29", 0, 1)
+	outside := t.TempDir()
+	appendLines(t, outside, "x", "2026-11-29", 0, 1)
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "alice"), 0o700))
+	require.NoError(t, os.Symlink(filepath.Join(outside, "x", "tool_audit"), filepath.Join(root, "alice", "tool_audit")))
+	require.NoError(t, os.Symlink(filepath.Join(outside, "x"), filepath.Join(root, "carol")))
+
+	s := open(t, root, st)
+	err := s.Sync(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), filepath.Join("alice", "tool_audit")+" is a symbolic link")
+	assert.Contains(t, err.Error(), "carol is a symbolic link")
+	assert.Equal(t, []string{ship.Key("bob", "2026-11-29", "h1", 0)}, keys(st), "only bob's file, from inside the root")
+}
+
+// A progress folder that is a symbolic link to a folder outside the root
+// is not written through, and the startup clean-up removes nothing there.
+func TestSymlinkedProgressFolderIsNotWrittenThrough(t *testing.T) {
+	root, st := t.TempDir(), newMemStore()
+	appendLines(t, root, "alice", "2026-11-29", 0, 1)
+	outside := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "keep.tmp"), []byte("x"), 0o600))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, ship.StateDir, "progress"), 0o700))
+	require.NoError(t, os.Symlink(outside, filepath.Join(root, ship.StateDir, "progress", "alice")))
+
+	s := open(t, root, st)
+	err := s.Sync(context.Background())
+	require.Error(t, err, "the progress can be neither read nor saved")
+	assert.Contains(t, err.Error(), "progress of alice/2026-11-29")
+	names, rerr := os.ReadDir(outside)
+	require.NoError(t, rerr)
+	require.Len(t, names, 1, "nothing written outside the root")
+	assert.Equal(t, "keep.tmp", names[0].Name(), "nothing removed outside the root")
+}

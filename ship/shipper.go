@@ -32,6 +32,7 @@ type Health struct {
 // concurrent use.
 type Shipper struct {
 	root  string
+	r     *os.Root // root, opened: every local path goes through it
 	store Store
 	cfg   config
 	host  string
@@ -66,24 +67,34 @@ func open(root string, store Store, opts []Option) (*Shipper, error) {
 		return nil, errors.New("ship: root and store are required")
 	}
 	c := newConfig(opts)
-	lock, err := lockRoot(root)
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, fmt.Errorf("ship: %w", err)
+	}
+	r, err := os.OpenRoot(root)
 	if err != nil {
+		return nil, fmt.Errorf("ship: %w", err)
+	}
+	lock, err := lockRoot(r)
+	if err != nil {
+		r.Close()
 		return nil, fmt.Errorf("ship: locking %s: %w", root, err)
 	}
 	host := c.host
 	if host == "" {
-		host, err = hostName(root)
+		host, err = hostName(r)
 	} else if !validName(host) {
 		err = fmt.Errorf("ship: host name %q: want 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'", host)
 	}
 	if err != nil {
 		lock.Close()
+		r.Close()
 		return nil, err
 	}
-	s := &Shipper{root: root, store: store, cfg: c, host: host, lock: lock,
+	s := &Shipper{root: root, r: r, store: store, cfg: c, host: host, lock: lock,
 		prog: make(map[string]progress), stop: make(chan struct{}), done: make(chan struct{})}
 	if s.metrics, err = s.registerMetrics(); err != nil {
 		lock.Close()
+		r.Close()
 		return nil, fmt.Errorf("ship: registering metrics: %w", err)
 	}
 	return s, nil
@@ -128,6 +139,7 @@ func (s *Shipper) Close(ctx context.Context) error {
 			err = errors.Join(err, s.metrics.Unregister())
 		}
 		s.lock.Close()
+		s.r.Close()
 	})
 	return err
 }
