@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -41,8 +40,7 @@ func (s *Shipper) compact(ctx context.Context, f dayFile) (bool, error) {
 	if !ok || now.Before(over.Add(s.cfg.compactAfter)) || p.Offset == 0 {
 		return false, nil
 	}
-	path := filepath.Join(s.root, f.rel())
-	st, err := os.Stat(path)
+	st, err := s.r.Lstat(f.rel())
 	if err != nil || st.Size() != p.Offset || now.Sub(st.ModTime()) < s.cfg.compactAfter {
 		return false, nil // not all shipped, or still changing
 	}
@@ -65,7 +63,7 @@ func (s *Shipper) compact(ctx context.Context, f dayFile) (bool, error) {
 		// PUT and a DELETE for nothing. (Under a retention it is copied,
 		// for the compacted object's longer lock.)
 		p.Compacted, p.PiecesDeleted = p.Offset, true
-		if err := saveProgress(s.root, f.user, f.day, p); err != nil {
+		if err := saveProgress(s.r, f.user, f.day, p); err != nil {
 			return false, fmt.Errorf("ship: saving the progress of %s: %w", f.rel(), err)
 		}
 		s.prog[key] = p
@@ -86,7 +84,7 @@ func (s *Shipper) compact(ctx context.Context, f dayFile) (bool, error) {
 		}
 		body = append(body, b...)
 	}
-	if err := sameAsFile(path, body); err != nil {
+	if err := sameAsFile(s.r, f.rel(), body); err != nil {
 		return false, fmt.Errorf("ship: compacting %s: %w: %w", f.rel(), ErrConflict, err)
 	}
 	var until time.Time
@@ -103,7 +101,7 @@ func (s *Shipper) compact(ctx context.Context, f dayFile) (bool, error) {
 		return false, &storeError{fmt.Errorf("ship: compacting %s: %w", f.rel(), err)}
 	}
 	p.Compacted = int64(len(body))
-	if err := saveProgress(s.root, f.user, f.day, p); err != nil {
+	if err := saveProgress(s.r, f.user, f.day, p); err != nil {
 		return false, fmt.Errorf("ship: saving the progress of %s: %w", f.rel(), err)
 	}
 	s.prog[key] = p
@@ -130,16 +128,16 @@ func (s *Shipper) deletePieces(ctx context.Context, f dayFile, p progress) error
 		return &storeError{fmt.Errorf("ship: deleting the pieces of %s: %w", f.rel(), err)}
 	}
 	p.PiecesDeleted = true
-	if err := saveProgress(s.root, f.user, f.day, p); err != nil {
+	if err := saveProgress(s.r, f.user, f.day, p); err != nil {
 		return fmt.Errorf("ship: saving the progress of %s: %w", f.rel(), err)
 	}
 	s.prog[f.user+"/"+f.day] = p
 	return nil
 }
 
-// sameAsFile checks that the file at path holds exactly body.
-func sameAsFile(path string, body []byte) error {
-	fh, err := os.Open(path)
+// sameAsFile checks that the file rel under r holds exactly body.
+func sameAsFile(r *os.Root, rel string, body []byte) error {
+	fh, err := r.OpenFile(rel, openFlags, 0)
 	if err != nil {
 		return err
 	}

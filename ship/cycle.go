@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -23,22 +24,38 @@ func (f dayFile) rel() string {
 	return filepath.Join(f.user, layout.AuditDir, f.day+layout.Ext)
 }
 
-// dayFiles lists the regular day files under root, sorted. Other names
-// (the state folder, FIFOs, symbolic links) are left alone.
-func dayFiles(root string) ([]dayFile, error) {
-	users, err := os.ReadDir(root)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+// dayFiles lists the regular day files under r, sorted. Other names (the
+// state folder, FIFOs, symbolic links) are left alone; a user folder or
+// its tool_audit folder that is a symbolic link is not followed, and
+// reported in the error, which does not stop the listing.
+func dayFiles(r *os.Root) ([]dayFile, error) {
+	users, err := fs.ReadDir(r.FS(), ".")
 	if err != nil {
 		return nil, err
 	}
 	var files []dayFile
+	var errs []error
 	for _, u := range users {
-		if !u.IsDir() || layout.ValidateUser(u.Name()) != nil {
+		if layout.ValidateUser(u.Name()) != nil {
 			continue
 		}
-		days, err := os.ReadDir(filepath.Join(root, u.Name(), layout.AuditDir))
+		if u.Type()&fs.ModeSymlink != 0 {
+			errs = append(errs, fmt.Errorf("%s is a symbolic link: not followed, not shipped", u.Name()))
+			continue
+		}
+		if !u.IsDir() {
+			continue
+		}
+		// The listing and the opens go through r, so a folder swapped for
+		// a link after this check still cannot lead outside the root.
+		dir := filepath.Join(u.Name(), layout.AuditDir)
+		if st, err := r.Lstat(dir); err != nil || !st.IsDir() {
+			if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+				errs = append(errs, fmt.Errorf("%s is a symbolic link: not followed, not shipped", dir))
+			}
+			continue
+		}
+		days, err := fs.ReadDir(r.FS(), filepath.ToSlash(dir))
 		if err != nil {
 			continue
 		}
@@ -59,7 +76,7 @@ func dayFiles(root string) ([]dayFile, error) {
 		}
 		return files[i].day < files[j].day
 	})
-	return files, nil
+	return files, errors.Join(errs...)
 }
 
 // storeError marks an error of the store, as opposed to a local one.
@@ -75,10 +92,12 @@ type tally struct {
 }
 
 func (s *Shipper) cycle(ctx context.Context) error {
-	files, err := dayFiles(s.root)
+	files, err := dayFiles(s.r)
 	var errs []error
 	if err != nil {
-		errs = append(errs, fmt.Errorf("ship: listing %s: %w", s.root, err))
+		err = fmt.Errorf("ship: listing %s: %w", s.root, err)
+		errs = append(errs, err)
+		s.cfg.handle(err)
 	}
 	var t tally
 	var shippedLines, shippedBytes, objects, compactions int64
@@ -129,12 +148,12 @@ func (s *Shipper) shipFile(ctx context.Context, f dayFile, t *tally, skip bool) 
 	key := f.user + "/" + f.day
 	p, ok := s.prog[key]
 	if !ok {
-		if p, err = loadProgress(s.root, f.user, f.day); err != nil {
+		if p, err = loadProgress(s.r, f.user, f.day); err != nil {
 			return 0, 0, 0, err
 		}
 		s.prog[key] = p
 	}
-	fh, err := os.OpenFile(filepath.Join(s.root, f.rel()), openFlags, 0)
+	fh, err := s.r.OpenFile(f.rel(), openFlags, 0)
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("ship: %w", err)
 	}
@@ -181,7 +200,7 @@ func (s *Shipper) shipFile(ctx context.Context, f dayFile, t *tally, skip bool) 
 		if until.After(next.PiecesUntil) {
 			next.PiecesUntil = until
 		}
-		if serr := saveProgress(s.root, f.user, f.day, next); serr != nil {
+		if serr := saveProgress(s.r, f.user, f.day, next); serr != nil {
 			err = fmt.Errorf("ship: saving the progress of %s: %w", f.rel(), serr)
 			break
 		}
@@ -228,11 +247,17 @@ func (s *Shipper) put(ctx context.Context, key string, piece []byte, fh *os.File
 	return old, nil
 }
 
+// maxLine bounds the bytes searched for the end of a line longer than a
+// piece: a file holding no newline (a sparse file of many GiB) must cost a
+// bounded read, never an allocation of its size. A variable for the tests.
+var maxLine int64 = 64 << 20
+
 // readPiece returns the complete lines from offset, at most max bytes of
 // them unless the first line alone is longer; nil if there is no newline
-// before size yet.
-func readPiece(fh *os.File, offset, size int64, max int) ([]byte, error) {
-	buf := make([]byte, min(int64(max), size-offset))
+// before size yet. A first line longer than max(maxLine, maxPiece) is an
+// error wrapping ErrLineTooLong.
+func readPiece(fh *os.File, offset, size int64, maxPiece int) ([]byte, error) {
+	buf := make([]byte, min(int64(maxPiece), size-offset))
 	if _, err := fh.ReadAt(buf, offset); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
@@ -242,12 +267,30 @@ func readPiece(fh *os.File, offset, size int64, max int) ([]byte, error) {
 	if int64(len(buf)) == size-offset {
 		return nil, nil
 	}
-	rest := make([]byte, size-offset)
-	if _, err := fh.ReadAt(rest, offset); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+	// The first line is longer than a piece: find its end chunk by chunk,
+	// then read it whole.
+	limit := offset + max(maxLine, int64(len(buf)))
+	chunk := make([]byte, min(1<<20, limit-offset))
+	for pos := offset + int64(len(buf)); pos < min(size, limit); {
+		c := chunk[:min(int64(len(chunk)), size-pos, limit-pos)]
+		n, err := fh.ReadAt(c, pos)
+		if i := bytes.IndexByte(c[:n], '\n'); i >= 0 {
+			line := make([]byte, pos+int64(i)+1-offset)
+			if _, err := fh.ReadAt(line, offset); err != nil && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			return line, nil
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, nil // the file shrank: the next look says so
+			}
+			return nil, err
+		}
+		pos += int64(n)
 	}
-	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
-		return rest[:i+1], nil
+	if size >= limit {
+		return nil, fmt.Errorf("%w: no newline in the %d bytes from offset %d", ErrLineTooLong, limit-offset, offset)
 	}
 	return nil, nil
 }

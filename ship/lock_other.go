@@ -10,10 +10,9 @@ import (
 // lockRoot opens the lock file without locking it: outside Unix nothing
 // keeps two shippers off one root (they would still store no line twice,
 // as each key is written once).
-func lockRoot(root string) (*os.File, error) {
-	dir := filepath.Join(root, StateDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+func lockRoot(r *os.Root) (*os.File, error) {
+	if err := r.MkdirAll(StateDir, 0o700); err != nil {
 		return nil, err
 	}
-	return os.OpenFile(filepath.Join(dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	return r.OpenFile(filepath.Join(StateDir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
 }

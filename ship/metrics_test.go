@@ -23,7 +23,7 @@ func TestShipMetrics(t *testing.T) {
 	root, st := t.TempDir(), newMemStore()
 	appendLines(t, root, "alice", "2026-11-29", 0, 3)
 	clock := day0.Add(time.Minute) // 60 s after line 0's ts
-	st.down = true
+	st.setDown(true)
 	s := open(t, root, st, ship.WithMeterProvider(mp), ship.WithClock(func() time.Time { return clock }))
 	require.Error(t, s.Sync(context.Background()))
 	got := collect(t, rd)
@@ -32,7 +32,7 @@ func TestShipMetrics(t *testing.T) {
 	assert.Equal(t, 0.0, got["toolaudit.ship.lines.shipped"])
 	assert.Contains(t, got, "toolaudit.ship.last_error.time")
 
-	st.down = false
+	st.setDown(false)
 	require.NoError(t, s.Sync(context.Background()))
 	got = collect(t, rd)
 	assert.Equal(t, 0.0, got["toolaudit.ship.lines.pending"])

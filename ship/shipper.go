@@ -32,17 +32,19 @@ type Health struct {
 // concurrent use.
 type Shipper struct {
 	root  string
+	r     *os.Root // root, opened: every local path goes through it
 	store Store
 	cfg   config
 	host  string
 	lock  *os.File
 
-	run  sync.Mutex          // one cycle at a time
+	run  chan struct{}       // one cycle at a time: a semaphore, so a wait can end with its ctx
 	prog map[string]progress // by user/day; guarded by run
 
 	mu     sync.Mutex // guards health
 	health Health
 
+	cancel    context.CancelFunc // ends the loop's context, and its upload
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -57,6 +59,7 @@ func Start(ctx context.Context, root string, store Store, opts ...Option) (*Ship
 	if err != nil {
 		return nil, err
 	}
+	ctx, s.cancel = context.WithCancel(ctx)
 	go s.loop(ctx)
 	return s, nil
 }
@@ -66,24 +69,34 @@ func open(root string, store Store, opts []Option) (*Shipper, error) {
 		return nil, errors.New("ship: root and store are required")
 	}
 	c := newConfig(opts)
-	lock, err := lockRoot(root)
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return nil, fmt.Errorf("ship: %w", err)
+	}
+	r, err := os.OpenRoot(root)
 	if err != nil {
+		return nil, fmt.Errorf("ship: %w", err)
+	}
+	lock, err := lockRoot(r)
+	if err != nil {
+		r.Close()
 		return nil, fmt.Errorf("ship: locking %s: %w", root, err)
 	}
 	host := c.host
 	if host == "" {
-		host, err = hostName(root)
+		host, err = hostName(r)
 	} else if !validName(host) {
 		err = fmt.Errorf("ship: host name %q: want 1 to 64 letters, digits, '.', '_' or '-', not starting with '.'", host)
 	}
 	if err != nil {
 		lock.Close()
+		r.Close()
 		return nil, err
 	}
-	s := &Shipper{root: root, store: store, cfg: c, host: host, lock: lock,
-		prog: make(map[string]progress), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Shipper{root: root, r: r, store: store, cfg: c, host: host, lock: lock,
+		run: make(chan struct{}, 1), prog: make(map[string]progress), cancel: func() {}, stop: make(chan struct{}), done: make(chan struct{})}
 	if s.metrics, err = s.registerMetrics(); err != nil {
 		lock.Close()
+		r.Close()
 		return nil, fmt.Errorf("ship: registering metrics: %w", err)
 	}
 	return s, nil
@@ -109,25 +122,43 @@ func (s *Shipper) loop(ctx context.Context) {
 }
 
 // Sync ships what the root holds now, and returns the errors of that
-// look at the root (also kept in Health).
+// look at the root (also kept in Health). Waiting for a look already
+// running ends with ctx, returning ctx's error.
 func (s *Shipper) Sync(ctx context.Context) error {
-	s.run.Lock()
-	defer s.run.Unlock()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case s.run <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.run }()
 	return s.cycle(ctx)
 }
 
 // Close stops the loop, ships what is left (within ctx), and releases the
 // root's lock. It returns that last look's errors; later calls return nil.
+// A look of the loop still running when ctx is done is cancelled, and
+// Close returns once its store call has returned (a Store honours ctx).
 func (s *Shipper) Close(ctx context.Context) error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.stop)
-		<-s.done
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			// No grace period: ctx is the caller's deadline for everything.
+			s.cancel()
+			<-s.done
+		}
+		s.cancel()
 		err = s.Sync(ctx)
 		if s.metrics != nil {
 			err = errors.Join(err, s.metrics.Unregister())
 		}
 		s.lock.Close()
+		s.r.Close()
 	})
 	return err
 }

@@ -32,18 +32,20 @@ type progress struct {
 	PiecesUntil   time.Time `json:"pieces_until,omitzero"`
 }
 
-func progressPath(root, user, day string) string {
-	return filepath.Join(root, StateDir, "progress", user, day+".json")
+// progressPath is relative to the root: state is read and written through
+// an os.Root, so a symbolic link under .ship cannot lead outside it.
+func progressPath(user, day string) string {
+	return filepath.Join(StateDir, "progress", user, day+".json")
 }
 
-func loadProgress(root, user, day string) (progress, error) {
+func loadProgress(r *os.Root, user, day string) (progress, error) {
 	var p progress
-	b, err := os.ReadFile(progressPath(root, user, day))
+	b, err := r.ReadFile(progressPath(user, day))
 	if errors.Is(err, os.ErrNotExist) {
 		return p, nil
 	}
 	if err != nil {
-		return p, err
+		return p, fmt.Errorf("ship: progress of %s/%s: %w", user, day, err)
 	}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return p, fmt.Errorf("ship: progress of %s/%s: %w", user, day, err)
@@ -56,14 +58,19 @@ func loadProgress(root, user, day string) (progress, error) {
 // The file is synced before the rename and the folder after it: progress
 // that a crash took back would only make the next run find its pieces
 // already stored (ErrExists), which it checks and skips.
-func saveProgress(root, user, day string, p progress) error {
-	path := progressPath(root, user, day)
+func saveProgress(r *os.Root, user, day string, p progress) error {
+	path := progressPath(user, day)
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := r.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
 	b, _ := json.Marshal(p)
-	tmp, err := os.CreateTemp(dir, day+".*.tmp")
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return err
+	}
+	tmpName := filepath.Join(dir, day+"."+hex.EncodeToString(rnd[:])+".tmp")
+	tmp, err := r.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
@@ -75,13 +82,13 @@ func saveProgress(root, user, day string, p progress) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		err = r.Rename(tmpName, path)
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
+		r.Remove(tmpName)
 		return err
 	}
-	if d, err := os.Open(dir); err == nil {
+	if d, err := r.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}
@@ -105,9 +112,9 @@ func validName(s string) bool {
 
 // hostName returns the host name kept in the state folder, making it the
 // first time: the hostname, cleaned, and 8 random hex digits.
-func hostName(root string) (string, error) {
-	path := filepath.Join(root, StateDir, "host")
-	if b, err := os.ReadFile(path); err == nil {
+func hostName(r *os.Root) (string, error) {
+	path := filepath.Join(StateDir, "host")
+	if b, err := r.ReadFile(path); err == nil {
 		name := strings.TrimSpace(string(b))
 		if !validName(name) {
 			return "", fmt.Errorf("ship: host name %q in %s is not valid", name, path)
@@ -126,25 +133,25 @@ func hostName(root string) (string, error) {
 	if len(clean) == 0 || clean[0] == '.' {
 		clean = append([]byte("host"), clean...)
 	}
-	var r [4]byte
-	if _, err := rand.Read(r[:]); err != nil {
+	var rnd [4]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
 		return "", err
 	}
-	name := string(clean) + "-" + hex.EncodeToString(r[:])
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	name := string(clean) + "-" + hex.EncodeToString(rnd[:])
+	if err := r.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", err
 	}
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(name+"\n"), 0o600); err != nil {
+	if err := r.WriteFile(tmp, []byte(name+"\n"), 0o600); err != nil {
 		return "", err
 	}
 	// A second shipper racing this one keeps whichever name landed.
-	if err := os.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
-		os.Remove(tmp)
+	if err := r.Link(tmp, path); err != nil && !errors.Is(err, os.ErrExist) {
+		r.Remove(tmp)
 		return "", err
 	}
-	os.Remove(tmp)
-	return hostName(root)
+	r.Remove(tmp)
+	return hostName(r)
 }
 
 // Shipped returns how many bytes of user's day file under root a shipper
@@ -157,6 +164,14 @@ func Shipped(root, user, day string) (int64, error) {
 	if _, err := layout.ParseDay(day, time.UTC); err != nil {
 		return 0, err
 	}
-	p, err := loadProgress(root, user, day)
+	r, err := os.OpenRoot(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	p, err := loadProgress(r, user, day)
 	return p.Offset, err
 }

@@ -16,6 +16,11 @@ var ErrExists = errors.New("object already exists")
 // file is not shipped further.
 var ErrConflict = errors.New("shipped object differs from the local file")
 
+// ErrLineTooLong is wrapped by the Shipper's error when a day file holds a
+// line longer than 64 MiB (or the piece size, if larger) with no newline:
+// a damaged or hostile file. That file is not shipped further.
+var ErrLineTooLong = errors.New("line too long")
+
 // Store is an object store that writes each key at most once. Its methods
 // may be called concurrently. Keys are relative to the store's own prefix.
 type Store interface {
