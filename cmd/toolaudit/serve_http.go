@@ -11,6 +11,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -102,6 +103,12 @@ func (s *server) guard(next http.Handler) http.Handler {
 			}
 		} else if host := hostOnly(r.Host); !isLoopbackHost(host) {
 			s.fail(w, http.StatusForbidden, "this server answers only to a loopback host name (localhost, 127.0.0.1, [::1]), not "+cut(sanitize(r.Host), 100))
+			return
+		}
+		// A path ServeMux would clean (//, /./, /..) gets a 404 page of ours:
+		// the mux's redirect echoes the query into a body of its own.
+		if p := r.URL.EscapedPath(); p != "/" && path.Clean(p) != strings.TrimSuffix(p, "/") {
+			s.fail(w, http.StatusNotFound, "no such page: "+cut(sanitize(p), 100))
 			return
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead && r.URL.Path != "/csp-report" {
