@@ -39,20 +39,7 @@ chain is broken is kept (exit code 1).`,
 			now := a.env.now()
 			cutoff := now.AddDate(0, 0, -n).Format(time.DateOnly)
 			rows, err := tamper.Prune(cmd.Context(), cfg, key, cutoff, now)
-			kept := 0
-			for _, r := range rows {
-				switch r.Status {
-				case tamper.Tampered:
-					kept++
-					fmt.Fprintf(a.env.stderr, "toolaudit: not pruned: %s %s line %d: %s\n", r.User, r.Day, r.Line, r.Reason)
-					continue
-				case tamper.Unshipped:
-					kept++
-					fmt.Fprintf(a.env.stderr, "toolaudit: %s %s %s\n", r.User, r.Day, r.Reason)
-					continue
-				}
-				fmt.Fprintf(a.env.stdout, "pruned %s %s: %d lines\n", r.User, r.Day, r.Lines)
-			}
+			kept := a.reportRows(rows, "pruned")
 			if err != nil {
 				return err
 			}

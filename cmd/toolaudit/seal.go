@@ -29,15 +29,7 @@ broken (exit code 1): sealing it would bless it.`,
 				return err
 			}
 			rows, err := tamper.Seal(cmd.Context(), cfg, key, a.env.now())
-			refused := 0
-			for _, r := range rows {
-				if r.Status == tamper.Tampered {
-					refused++
-					fmt.Fprintf(a.env.stderr, "toolaudit: not sealed: %s %s line %d: %s\n", r.User, r.Day, r.Line, r.Reason)
-					continue
-				}
-				fmt.Fprintf(a.env.stdout, "sealed %s %s: %d lines\n", r.User, r.Day, r.Lines)
-			}
+			refused := a.reportRows(rows, "sealed")
 			if err != nil {
 				return err
 			}

@@ -102,3 +102,22 @@ func lineOr(n int) string {
 	}
 	return fmt.Sprint(n)
 }
+
+// reportRows prints the rows of seal or prune: each day done on stdout
+// ("sealed alice 2026-11-27: 40 lines"), each kept (tampered, or not yet
+// shipped) on stderr with its reason, and returns how many were kept.
+func (a *app) reportRows(rows []tamper.Row, done string) (kept int) {
+	for _, r := range rows {
+		switch r.Status {
+		case tamper.Tampered:
+			kept++
+			fmt.Fprintf(a.env.stderr, "toolaudit: not %s: %s %s line %d: %s\n", done, r.User, r.Day, r.Line, r.Reason)
+		case tamper.Unshipped:
+			kept++
+			fmt.Fprintf(a.env.stderr, "toolaudit: %s %s %s\n", r.User, r.Day, r.Reason)
+		default:
+			fmt.Fprintf(a.env.stdout, "%s %s %s: %d lines\n", done, r.User, r.Day, r.Lines)
+		}
+	}
+	return kept
+}

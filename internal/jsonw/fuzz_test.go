@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"github.com/toolaudit/toolaudit/internal/linetest"
 )
 
 func depthOf(raw []byte) int {
@@ -36,39 +38,6 @@ func decodeNumbers(raw []byte) (any, error) {
 	return v, err
 }
 
-// pyTokens replaces, outside strings, the tokens Python writes for NaN and
-// the infinities by nan, inf and negInf, by the text alone: with "null"
-// for all three, encoding/json then says whether raw is valid to Python.
-func pyTokens(raw []byte, nan, inf, negInf string) []byte {
-	var out []byte
-	in := false
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case in && c == '\\' && i+1 < len(raw):
-			out = append(out, c, raw[i+1])
-			i++
-			continue
-		case c == '"':
-			in = !in
-		case !in && bytes.HasPrefix(raw[i:], []byte("-Infinity")):
-			out = append(out, negInf...)
-			i += len("-Infinity") - 1
-			continue
-		case !in && bytes.HasPrefix(raw[i:], []byte("Infinity")):
-			out = append(out, inf...)
-			i += len("Infinity") - 1
-			continue
-		case !in && bytes.HasPrefix(raw[i:], []byte("NaN")):
-			out = append(out, nan...)
-			i += len("NaN") - 1
-			continue
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
 func FuzzScanObject(f *testing.F) {
 	for _, s := range []string{`{}`, `{"a":[1,2,{"b":null}]}`, `{ "a" : "\u00e9" }`, "{\"a\":\"\u2028\"}", `{"a":1.}`, `[1]`, `{"a":"\x"}`,
 		// Python's json.dumps of float("nan") and the infinities, and what
@@ -79,7 +48,7 @@ func FuzzScanObject(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		valid, clean := ScanObject(raw)
-		want := ValidObject(pyTokens(raw, "null", "null", "null")) && depthOf(raw) <= maxScanDepth
+		want := ValidObject(linetest.PyTokens(raw, "null", "null", "null")) && depthOf(raw) <= maxScanDepth
 		if valid != want {
 			t.Fatalf("ScanObject(%q) valid=%v, encoding/json with the tokens as null says %v", raw, valid, want)
 		}
@@ -93,8 +62,8 @@ func FuzzScanObject(f *testing.F) {
 		// Numbers compare as their text: a valid number such as 1E700 does
 		// not fit a float64, and AppendRaw copies numbers as they are.
 		// The tokens compare as strings no other value decodes to.
-		a, errA := decodeNumbers(pyTokens(raw, `"\u0000NaN"`, `"\u0000Inf"`, `"\u0000-Inf"`))
-		b, errB := decodeNumbers(pyTokens(out, `"\u0000NaN"`, `"\u0000Inf"`, `"\u0000-Inf"`))
+		a, errA := decodeNumbers(linetest.PyTokens(raw, `"\u0000NaN"`, `"\u0000Inf"`, `"\u0000-Inf"`))
+		b, errB := decodeNumbers(linetest.PyTokens(out, `"\u0000NaN"`, `"\u0000Inf"`, `"\u0000-Inf"`))
 		if errA != nil || errB != nil || !reflect.DeepEqual(a, b) {
 			t.Fatalf("AppendRaw changed the value: %q -> %q (%v, %v)", raw, out, errA, errB)
 		}
@@ -107,7 +76,7 @@ func FuzzScanObject(f *testing.F) {
 		if !json.Valid(strict) {
 			t.Fatalf("ReplaceNonFinite gives invalid JSON %q for %q", strict, raw)
 		}
-		c, errC := decodeNumbers(pyTokens(raw, NaNString, InfString, NegInfString))
+		c, errC := decodeNumbers(linetest.PyTokens(raw, NaNString, InfString, NegInfString))
 		d, errD := decodeNumbers(strict)
 		if errC != nil || errD != nil || !reflect.DeepEqual(c, d) {
 			t.Fatalf("ReplaceNonFinite changed the value: %q -> %q (%v, %v)", raw, strict, errC, errD)

@@ -27,12 +27,13 @@ func OneLine(t testing.TB, b []byte) {
 // -Infinity that Python writes for such floats are taken for numbers.
 func OnePyLine(t testing.TB, b []byte) {
 	t.Helper()
-	OneLine(t, pyTokensAsNull(b))
+	OneLine(t, PyTokens(b, "null", "null", "null"))
 }
 
-// pyTokensAsNull replaces, by the text alone, each NaN, Infinity and
-// -Infinity outside strings with null.
-func pyTokensAsNull(raw []byte) []byte {
+// PyTokens replaces, outside strings, the tokens Python writes for NaN and
+// the infinities by nan, inf and negInf, by the text alone: with "null"
+// for all three, encoding/json then says whether raw is valid to Python.
+func PyTokens(raw []byte, nan, inf, negInf string) []byte {
 	var out []byte
 	in := false
 	for i := 0; i < len(raw); i++ {
@@ -44,18 +45,18 @@ func pyTokensAsNull(raw []byte) []byte {
 			continue
 		case c == '"':
 			in = !in
-		case !in:
-			for _, tok := range []string{"-Infinity", "Infinity", "NaN"} {
-				if bytes.HasPrefix(raw[i:], []byte(tok)) {
-					out = append(out, "null"...)
-					i += len(tok) - 1
-					c = 0
-					break
-				}
-			}
-			if c == 0 {
-				continue
-			}
+		case !in && bytes.HasPrefix(raw[i:], []byte("-Infinity")):
+			out = append(out, negInf...)
+			i += len("-Infinity") - 1
+			continue
+		case !in && bytes.HasPrefix(raw[i:], []byte("Infinity")):
+			out = append(out, inf...)
+			i += len("Infinity") - 1
+			continue
+		case !in && bytes.HasPrefix(raw[i:], []byte("NaN")):
+			out = append(out, nan...)
+			i += len("NaN") - 1
+			continue
 		}
 		out = append(out, c)
 	}
